@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import openapiTS, { astToString } from 'openapi-typescript';
 import type { OpenAPI3 } from 'openapi-typescript';
+import { GenerateError } from './errors.js';
 import { validateSpec } from './validate-spec.js';
 
 /** Directory (relative to the root) that the generator owns outright. */
@@ -33,7 +34,15 @@ export async function buildOutputs(spec: unknown): Promise<Outputs> {
   const openapiJson = serializeSpec(valid);
   // Render from the canonical bytes (a fresh copy) so the types match openapi.json
   // exactly and the caller's object is never mutated by the bundler.
-  const ast = await openapiTS(JSON.parse(openapiJson) as OpenAPI3, { silent: true });
+  let ast;
+  try {
+    ast = await openapiTS(JSON.parse(openapiJson) as OpenAPI3, { silent: true });
+  } catch (error) {
+    // Our validator covers the common failures; anything openapi-typescript still
+    // rejects (e.g. duplicate operationIds) is reported the same one-line way.
+    const why = error instanceof Error ? error.message : String(error);
+    throw new GenerateError(`openapi-typescript rejected the spec: ${why.split('\n')[0] ?? why}`);
+  }
   const header = renderHeader(valid.info.title, valid.info.version, sha256(openapiJson));
   return { openapiJson, files: { [SCHEMA_FILE]: header + astToString(ast) } };
 }
