@@ -1,0 +1,77 @@
+/** `client.payout()`: the validated, throwing convenience over `POST /v1/executions/payout`. */
+import type { AuthProvider } from './auth.js';
+import { DollrApiError, DollrConnectionError, DollrError, DollrInputError } from './errors.js';
+import { assertPasscode } from './passcode.js';
+import { isReferenceId } from './reference-id.js';
+import { attemptsOf } from './transport.js';
+import type { ExecutionResponse, Passcode, PayoutRequest } from './types.js';
+
+export interface PayoutInput {
+  /** Payout session id; numbers are sent as strings, as the API expects. */
+  sessionId: string | number;
+  /** Recipient payment account id; numbers are sent as strings. */
+  payoutAccountId: string | number;
+  /** Version-4 UUID from newReferenceId(), stored before the call and reused for retries of this payout. */
+  referenceId: string;
+  passcode: Passcode;
+}
+
+export interface PayoutOptions {
+  signal?: AbortSignal;
+}
+
+type PostPayout = (body: PayoutRequest, signal: AbortSignal | undefined) => Promise<{
+  data?: ExecutionResponse;
+  error?: unknown;
+  response: Response;
+}>;
+
+function toId(value: unknown, field: string): string {
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new DollrInputError(field, `${field} must be a non-empty string or a finite number`);
+}
+
+/** Validates the input and builds the exact body sent (and re-sent) for this payout. */
+export function buildPayoutBody(input: PayoutInput): PayoutRequest {
+  if (typeof input !== 'object' || input === null) throw new DollrInputError('payout', 'payout input must be an object');
+  const session_id = toId(input.sessionId, 'session_id');
+  const payout_account_id = toId(input.payoutAccountId, 'payout_account_id');
+  if (!isReferenceId(input.referenceId)) {
+    throw new DollrInputError(
+      'reference_id',
+      'reference_id must be a version-4 UUID: create it with newReferenceId() and store it before sending',
+    );
+  }
+  assertPasscode(input.passcode);
+  return { session_id, payout_account_id, reference_id: input.referenceId, passcode: input.passcode };
+}
+
+export function createPayout(post: PostPayout, auth: AuthProvider) {
+  return async function payout(input: PayoutInput, options?: PayoutOptions): Promise<ExecutionResponse> {
+    const body = buildPayoutBody(input);
+    const referenceId = body.reference_id;
+    let result: Awaited<ReturnType<PostPayout>>;
+    try {
+      result = await post(body, options?.signal);
+    } catch (error) {
+      if (error instanceof DollrConnectionError && error.referenceId === undefined) {
+        (error as { referenceId: string | undefined }).referenceId = referenceId;
+      }
+      throw error;
+    }
+    const { data, response } = result;
+    if (!response.ok) {
+      throw new DollrApiError({
+        status: response.status,
+        body: result.error,
+        headers: response.headers,
+        attempts: attemptsOf(response),
+        referenceId,
+        secrets: [body.passcode.token.code, ...auth.secrets()],
+      });
+    }
+    if (data === undefined) throw new DollrError(`Payout ${referenceId}: the API returned ${response.status} with no body`);
+    return data;
+  };
+}
