@@ -29,6 +29,8 @@ export interface CodegenRow {
   specJsonBytes: number;
   reps: number;
   ms: Spread;
+  /** Process CPU time (user+system) for the same call; wall ≫ CPU means the machine was contended. */
+  cpuMs: Spread;
   msPerOperation: number;
   /** Bytes of all generated files (src/generated/schema.ts) and of the canonical openapi.json. */
   outputBytes: number;
@@ -189,6 +191,7 @@ async function timeOne(
   const { operations, schemas } = countOps(spec);
   const specJsonBytes = Buffer.byteLength(JSON.stringify(spec));
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   let outputBytes = 0;
   let openapiJsonBytes = 0;
   let outputLines = 0;
@@ -196,9 +199,12 @@ async function timeOne(
     // buildOutputs must not depend on a mutated input: hand it a fresh copy each time (not timed).
     const input = structuredClone(spec);
     gc?.();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const out = await buildOutputs(input);
     times.push(performance.now() - t0);
+    const cpu = process.cpuUsage(cpu0);
+    cpuTimes.push((cpu.user + cpu.system) / 1000);
     const files = Object.values(out.files);
     outputBytes = files.reduce((n, f) => n + Buffer.byteLength(f), 0);
     outputLines = files.reduce((n, f) => n + f.split('\n').length, 0);
@@ -212,6 +218,7 @@ async function timeOne(
     specJsonBytes,
     reps,
     ms,
+    cpuMs: spread(cpuTimes),
     msPerOperation: ms.median / operations,
     outputBytes,
     openapiJsonBytes,

@@ -21,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from '../src/generated/schema.js';
+import type * as DollrIndex from '../src/index.js';
 import {
   CLIENT_ID,
   CLIENT_SECRET,
@@ -63,6 +64,11 @@ export interface UnitResult {
   serverBusy: Spread;
   /** Per-round paired ratio (this req/s ÷ bare-fetch req/s in the same round). */
   ratioToFetch: Spread;
+  /**
+   * Per-round paired CPU ratio: bare-fetch client CPU/request ÷ this variant's client CPU/request.
+   * Less sensitive to other load on the machine than req/s (1.0 = costs the client what fetch does).
+   */
+  cpuRatioToFetch: Spread;
   /** Ratio of medians (for reference next to the paired median). */
   ratioOfMedians: number;
   target: number | null;
@@ -100,35 +106,23 @@ interface Variant {
 // dollr-client loading. Dynamic so the harness runs (and type-checks) before src/index.ts lands.
 // ---------------------------------------------------------------------------------------------
 
-interface DollrClientLike {
-  POST(path: '/v1/executions/payout', init: { body: unknown }): Promise<{ data?: unknown; error?: unknown; response: Response }>;
-  payout(input: {
-    sessionId: string;
-    payoutAccountId: string;
-    referenceId: string;
-    passcode: unknown;
-  }): Promise<unknown>;
-}
-interface DollrModuleLike {
-  createDollrClient(options: Record<string, unknown>): DollrClientLike;
-  createPasscode(input: { code: string; phone?: string; device: unknown }): unknown;
-  serverDevice(input: { clientIp: string }): unknown;
-  newReferenceId(): string;
-}
+// Types come from the real module (type-only import); the code is loaded with a dynamic import so
+// a broken or half-edited src/ leaves the baseline rows running and the dollr rows reported as failed.
+type DollrModule = typeof DollrIndex;
 
 const SRC_INDEX = fileURLToPath(new URL('../src/index.ts', import.meta.url));
-let dollrModule: Promise<DollrModuleLike | string> | undefined;
+let dollrModule: Promise<DollrModule | string> | undefined;
 
-export function loadDollr(): Promise<DollrModuleLike | string> {
+export function loadDollr(): Promise<DollrModule | string> {
   dollrModule ??= (async () => {
     if (!existsSync(SRC_INDEX)) return 'src/index.ts does not exist yet';
     try {
-      const mod = (await import(pathToFileURL(SRC_INDEX).href)) as Partial<DollrModuleLike>;
+      const mod = (await import(pathToFileURL(SRC_INDEX).href)) as Partial<DollrModule>;
       const missing = ['createDollrClient', 'createPasscode', 'serverDevice', 'newReferenceId'].filter(
         (k) => typeof (mod as Record<string, unknown>)[k] !== 'function',
       );
       if (missing.length) return `src/index.ts does not export ${missing.join(', ')}`;
-      return mod as DollrModuleLike;
+      return mod as DollrModule;
     } catch (err) {
       return `importing src/index.ts failed: ${(err as Error).message}`;
     }
@@ -259,6 +253,7 @@ export const VARIANTS: readonly Variant[] = [
       const { createDollrClient, createPasscode, serverDevice, newReferenceId } = mod;
       const client = createDollrClient({ baseUrl, auth: STATIC_TOKEN });
       const p = DOCUMENTED_PAYOUT_BODY;
+      const d = p.passcode.device;
       // What a payout handler does per request: a fresh idempotency key (stored before the call in
       // real code), the passcode for the originating IP, then the call.
       return async () =>
@@ -269,7 +264,8 @@ export const VARIANTS: readonly Variant[] = [
           passcode: createPasscode({
             code: p.passcode.token.code,
             phone: p.passcode.token.phone,
-            device: serverDevice({ clientIp: p.passcode.device.client_ip }),
+            // userAgent as in the documented body, so every row sends the same bytes.
+            device: serverDevice({ clientIp: d.client_ip, name: d.name, userAgent: d.user_agent }),
           }),
         });
     },
@@ -438,8 +434,7 @@ export async function runHttpBench(opts: HttpOptions): Promise<HttpResult> {
       // One request, then inspect what the server saw.
       try {
         server.reset();
-        const first = await call();
-        if (v.id !== 'dollr-payout') assertExecution(first);
+        assertExecution(await call());
         const stats = await server.stats();
         const problems = v.check(stats.lastPayout, stats);
         if (problems.length) {
@@ -501,6 +496,7 @@ export async function runHttpBench(opts: HttpOptions): Promise<HttpResult> {
       const baseRps = base.map((x) => (n / x.wallMs) * 1000);
       const paired = rps.map((x, i) => x / (baseRps[i] ?? Number.NaN));
       const ratio = spread(paired);
+      const cpuPaired = s.map((x, i) => (base[i]?.clientCpuUs ?? Number.NaN) / x.clientCpuUs);
       const rpsS = spread(rps);
       results.push({
         variant: l.v.id,
@@ -514,6 +510,7 @@ export async function runHttpBench(opts: HttpOptions): Promise<HttpResult> {
         serverCpuUsPerReq: spread(s.map((x) => x.serverCpuUs / n)),
         serverBusy: spread(s.map((x) => x.serverCpuUs / (x.wallMs * 1000))),
         ratioToFetch: ratio,
+        cpuRatioToFetch: spread(cpuPaired),
         ratioOfMedians: rpsS.median / spread(baseRps).median,
         target: l.v.target,
         meetsTarget: l.v.target === null ? null : ratio.median >= l.v.target,

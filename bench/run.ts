@@ -103,17 +103,19 @@ function formatHttp(h: HttpResult): string {
     f2(u.serverBusy.median),
     f3(u.ratioToFetch.median),
     range(u.ratioToFetch, f2),
+    f3(u.cpuRatioToFetch.median),
     u.target === null ? '' : `≥${u.target} ${u.meetsTarget ? 'MET' : 'MISSED'}`,
   ]);
   lines.push(
     table(
-      ['variant', 'mode', 'req/s', 'req/s min–max', 'µs/req', 'µs/req IQR', 'cli CPU µs', 'srv busy', 'x fetch', 'x range', 'target'],
+      ['variant', 'mode', 'req/s', 'req/s min–max', 'µs/req', 'µs/req IQR', 'cli CPU µs', 'srv busy', 'x fetch', 'x range', 'CPU x fetch', 'target'],
       rows,
-      (i) => i > 1 && i < 10,
+      (i) => i > 1 && i < 11,
     ),
   );
   lines.push(
     '  x fetch = median over rounds of (variant req/s ÷ bare-fetch req/s in the same round); cli CPU µs = client-process CPU per request;',
+    '  CPU x fetch = median over rounds of (bare-fetch CPU/req ÷ variant CPU/req): the same comparison, less sensitive to other load on the box;',
     '  srv busy = server-process CPU ÷ wall time (near 1.00 would mean the server, not the client, limits throughput).',
   );
   for (const v of h.variants)
@@ -130,6 +132,7 @@ function formatCodegen(c: CodegenResult): string {
     f0(r.schemas),
     f0(r.ms.median),
     r.reps > 1 ? range(r.ms, f0) : '',
+    f0(r.cpuMs.median),
     f3(r.msPerOperation),
     f0(r.specJsonBytes / 1024),
     f0(r.outputBytes / 1024),
@@ -137,7 +140,7 @@ function formatCodegen(c: CodegenResult): string {
   ]);
   return [
     `Codegen (${c.generator}; committed spec from ${c.committedSpecSource})`,
-    table(['spec', 'ops', 'schemas', 'ms', 'ms min–max', 'ms/op', 'spec KiB', 'out KiB', 'out lines'], rows),
+    table(['spec', 'ops', 'schemas', 'ms', 'ms min–max', 'CPU ms', 'ms/op', 'spec KiB', 'out KiB', 'out lines'], rows),
     c.meetsTarget === null
       ? '  5,000-op target not measured in this run'
       : `  target 5,000 ops ≤ ${c.targetMs5000} ms: ${c.meetsTarget ? 'MET' : 'MISSED'}`,
