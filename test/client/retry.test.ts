@@ -1,0 +1,248 @@
+// Retry behaviour against a real loopback server: what is repeated, what never is.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DollrApiError,
+  DollrConnectionError,
+  DollrTimeoutError,
+  newReferenceId,
+} from '../../src/index.js';
+import { closedPortUrl, executionResponse, sendJson, startTestServer } from './helpers/server.js';
+import type { TestServer } from './helpers/server.js';
+import { passcode, payoutBody, postUntyped, testClient } from './helpers/fixtures.js';
+
+let server: TestServer;
+beforeEach(async () => {
+  server = await startTestServer();
+});
+afterEach(() => server.close());
+
+/** Replies `statuses[i]` to the i-th request, then 200 with an ExecutionResponse. */
+function script(statuses: number[], headers: Record<string, string> = {}) {
+  server.handle((req, res, index) => {
+    const status = statuses[index];
+    if (status === undefined) {
+      const body = JSON.parse(req.body) as { reference_id?: string };
+      sendJson(res, 200, executionResponse(body.reference_id ?? 'none'));
+    } else sendJson(res, status, { detail: `scripted ${status}` }, headers);
+  });
+}
+
+async function catchError(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+function neverAnswer(): void {
+  server.handle(() => undefined); // the socket stays open with no reply
+}
+
+describe('execution POSTs are retried byte-identically', () => {
+  it.each([408, 429, 500, 502, 503, 504])('retries %i then succeeds', async (status) => {
+    script([status]);
+    const client = testClient(server.url);
+    const referenceId = newReferenceId();
+    const result = await client.payout({ sessionId: 42, payoutAccountId: 18, referenceId, passcode });
+    expect(result.reference_id).toBe(referenceId);
+    const [first, second] = server.requests;
+    expect(server.requests).toHaveLength(2);
+    expect(second?.body).toBe(first?.body);
+    expect(JSON.parse(second?.body ?? '')).toMatchObject({ session_id: '42', payout_account_id: '18', reference_id: referenceId });
+  });
+
+  it('gives up after maxRetries and reports attempts', async () => {
+    script([503, 503, 503, 503]);
+    const client = testClient(server.url, { maxRetries: 2 });
+    const error = await catchError(client.payout({ sessionId: 1, payoutAccountId: 2, referenceId: newReferenceId(), passcode }));
+    expect(error).toBeInstanceOf(DollrApiError);
+    expect((error as DollrApiError).status).toBe(503);
+    expect((error as DollrApiError).attempts).toBe(3);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('raw client.POST returns the last error response instead of throwing', async () => {
+    script([503, 503, 503]);
+    const client = testClient(server.url, { maxRetries: 1 });
+    const { data, error, response } = await client.POST('/v1/executions/payout', { body: payoutBody() });
+    expect(data).toBeUndefined();
+    expect(error).toEqual({ detail: 'scripted 503' });
+    expect(response.status).toBe(503);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('retries a connection reset with the same body', async () => {
+    server.handle((req, res, index) => {
+      if (index === 0) req && res.socket?.destroy();
+      else sendJson(res, 200, executionResponse('x'));
+    });
+    const client = testClient(server.url);
+    const { response } = await client.POST('/v1/executions/payout', { body: payoutBody() });
+    expect(response.status).toBe(200);
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]?.body).toBe(server.requests[0]?.body);
+  });
+
+  it('retries a timeout, then throws DollrTimeoutError carrying the reference id', async () => {
+    neverAnswer();
+    const client = testClient(server.url, { timeoutMs: 50, maxRetries: 1 });
+    const referenceId = newReferenceId();
+    const error = await catchError(client.payout({ sessionId: 1, payoutAccountId: 2, referenceId, passcode }));
+    expect(error).toBeInstanceOf(DollrTimeoutError);
+    const timeout = error as DollrTimeoutError;
+    expect(timeout.referenceId).toBe(referenceId);
+    expect(timeout.attempts).toBe(2);
+    expect(timeout.message).toMatch(/outcome is unknown/);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('never retries other 4xx', async () => {
+    for (const status of [400, 403, 404, 409, 422]) {
+      server.requests.length = 0;
+      script([status, status]);
+      const { response } = await testClient(server.url).POST('/v1/executions/payout', { body: payoutBody() });
+      expect(response.status).toBe(status);
+      expect(server.requests).toHaveLength(1);
+    }
+  });
+});
+
+describe('non-idempotent POSTs (sessions, accounts) are never repeated blindly', () => {
+  it.each([500, 502, 503, 504, 408])('does not retry %i', async (status) => {
+    script([status]);
+    const { response } = await postUntyped(testClient(server.url), '/v1/sessions/payout', { amount: 5 });
+    expect(response.status).toBe(status);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries 429', async () => {
+    script([429], { 'retry-after': '0' });
+    const { response } = await postUntyped(testClient(server.url), '/v1/sessions/payout', { amount: 5 });
+    expect(response.status).toBe(200);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('does not retry a reset after sending and says the outcome is unknown', async () => {
+    server.handle((_req, res) => res.socket?.destroy());
+    const error = await catchError(postUntyped(testClient(server.url), '/v1/sessions/payout', { amount: 5 }));
+    expect(error).toBeInstanceOf(DollrConnectionError);
+    expect(error).not.toBeInstanceOf(DollrTimeoutError);
+    expect((error as Error).message).toMatch(/^POST \/v1\/sessions\/payout failed: .*outcome is unknown \(the request may have been processed\)/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('does not retry a timeout after sending', async () => {
+    neverAnswer();
+    const client = testClient(server.url, { timeoutMs: 50 });
+    const error = await catchError(postUntyped(client, '/v1/accounts', { name: 'a' }));
+    expect(error).toBeInstanceOf(DollrTimeoutError);
+    expect((error as Error).message).toMatch(/timed out after 50 ms; the outcome is unknown/);
+    expect((error as DollrTimeoutError).code).toBe('ETIMEDOUT');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries when the connection was refused (nothing was sent)', async () => {
+    const url = await closedPortUrl();
+    const client = testClient(url, { maxRetries: 2 });
+    const error = await catchError(postUntyped(client, '/v1/sessions/payout', { amount: 5 }));
+    expect(error).toBeInstanceOf(DollrConnectionError);
+    const connection = error as DollrConnectionError;
+    expect(connection.code).toBe('ECONNREFUSED');
+    expect(connection.attempts).toBe(3);
+    expect(connection.message).toMatch(/the request was not sent/);
+    expect(connection.cause).toBeInstanceOf(Error);
+  });
+
+  it('treats DNS failures reported by fetch as not sent', async () => {
+    let calls = 0;
+    const failingFetch = () => {
+      calls++;
+      return Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo'), { code: 'ENOTFOUND' }) }));
+    };
+    const client = testClient('https://api.heydollr.app', { fetch: failingFetch, maxRetries: 1 });
+    const error = await catchError(postUntyped(client, '/v1/sessions/payout', {}));
+    expect((error as DollrConnectionError).code).toBe('ENOTFOUND');
+    expect(calls).toBe(2);
+  });
+});
+
+describe('GET and other safe methods', () => {
+  it('retries a 500 on GET', async () => {
+    server.handle((_req, res, index) => (index === 0 ? sendJson(res, 500, {}) : sendJson(res, 200, { ok: true })));
+    const client = testClient(server.url);
+    const get = client.GET as unknown as (url: string) => Promise<{ data?: unknown; response: Response }>;
+    const { data } = await get('/v1/status/payout/abc');
+    expect(data).toEqual({ ok: true });
+    expect(server.requests.map((r) => r.method)).toEqual(['GET', 'GET']);
+  });
+});
+
+describe('Retry-After', () => {
+  it('waits the seconds the server asks for', async () => {
+    script([429], { 'retry-after': '1' });
+    const started = Date.now();
+    const { response } = await testClient(server.url).POST('/v1/executions/payout', { body: payoutBody() });
+    expect(response.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('accepts an HTTP date', async () => {
+    script([503], { 'retry-after': new Date(Date.now() + 1500).toUTCString() });
+    const started = Date.now();
+    const { response } = await testClient(server.url).POST('/v1/executions/payout', { body: payoutBody() });
+    expect(response.status).toBe(200);
+    // Second resolution of HTTP dates: at least a few hundred ms remain.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
+  it('does not come back sooner than asked: past the cap the 429 is returned', async () => {
+    script([429], { 'retry-after': '120' });
+    const client = testClient(server.url, { backoff: { maxRetryAfterMs: 10_000 } });
+    const referenceId = newReferenceId();
+    const error = await catchError(client.payout({ sessionId: 1, payoutAccountId: 2, referenceId, passcode }));
+    expect(error).toBeInstanceOf(DollrApiError);
+    expect((error as DollrApiError).status).toBe(429);
+    expect((error as DollrApiError).headers.get('retry-after')).toBe('120');
+    expect((error as DollrApiError).referenceId).toBe(referenceId);
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('abort', () => {
+  it('rejects at once with the signal reason and does not retry', async () => {
+    neverAnswer();
+    const controller = new AbortController();
+    const reason = new Error('caller gave up');
+    const promise = testClient(server.url).payout(
+      { sessionId: 1, payoutAccountId: 2, referenceId: newReferenceId(), passcode },
+      { signal: controller.signal },
+    );
+    setTimeout(() => controller.abort(reason), 30);
+    await expect(promise).rejects.toBe(reason);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('sends nothing when already aborted', async () => {
+    script([]);
+    const controller = new AbortController();
+    controller.abort();
+    const error = await catchError(
+      testClient(server.url).POST('/v1/executions/payout', { body: payoutBody(), signal: controller.signal }),
+    );
+    expect((error as Error).name).toBe('AbortError');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('interrupts a backoff wait', async () => {
+    script([503, 503, 503]);
+    const client = testClient(server.url, { backoff: { initialDelayMs: 60_000, maxDelayMs: 60_000 } });
+    const controller = new AbortController();
+    const promise = client.POST('/v1/executions/payout', { body: payoutBody(), signal: controller.signal });
+    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort(new Error('stop'));
+    await expect(promise).rejects.toThrow('stop');
+    expect(server.requests).toHaveLength(1);
+  });
+});
