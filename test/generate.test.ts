@@ -379,6 +379,9 @@ describe('programmatic API', () => {
     expect(out.openapiJson).toBe(await readFile(join(baseline, 'openapi.json'), 'utf8'));
     expect(out.files[SCHEMA]).toBe(await readFile(join(baseline, SCHEMA), 'utf8'));
     await expect(buildOutputs({ ...baseSpec, openapi: '2.0' })).rejects.toThrow(/not supported/);
+    // 3.0.x is accepted as well as 3.1.x.
+    const v30 = await buildOutputs({ ...baseSpec, openapi: '3.0.3' });
+    expect(v30.files[SCHEMA]).toContain('export interface operations {');
   });
 
   it('writeOutputsAtomic writes nothing when any file cannot be staged', async () => {

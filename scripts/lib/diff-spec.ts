@@ -51,10 +51,6 @@ export function diffSpecs(previous: unknown, next: unknown): SpecDiff {
   return { firstSnapshot: false, added, removed, changed };
 }
 
-export function isBreaking(diff: SpecDiff): boolean {
-  return diff.removed.length > 0 || diff.changed.some((c) => c.changes.some((x) => x.breaking));
-}
-
 export function formatSummary(diff: SpecDiff): string[] {
   if (diff.firstSnapshot) {
     return [`first snapshot (no previous openapi.json): ${plural(diff.added.length, 'operation')}`, ...diff.added.map((op) => `+ ${op}`)];
@@ -298,7 +294,7 @@ function arrayItems(spec: unknown, node: Record<string, unknown>): unknown {
  * A short structural type, e.g. `string`, `integer|number`, `null|string`, `"v1"`,
  * `string[]`. Unions are sorted so reordering anyOf is not reported as a retype.
  */
-export function typeOf(spec: unknown, schema: unknown, seen: Set<string>): string {
+function typeOf(spec: unknown, schema: unknown, seen: Set<string>): string {
   return [...typeParts(spec, schema, seen)].sort().join('|');
 }
 
