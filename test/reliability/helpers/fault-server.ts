@@ -96,7 +96,8 @@ export function executionFor(request: RecordedRequest): Record<string, unknown> 
 
 export const TOKEN_PREFIX = 'tok-SECRET-';
 
-export async function startFaultServer(): Promise<FaultServer> {
+/** Starts on 127.0.0.1, on `port` (default 0: any free port). */
+export async function startFaultServer(port = 0): Promise<FaultServer> {
   const requests: RecordedRequest[] = [];
   const grants: TokenGrant[] = [];
   const perPath = new Map<string, number>();
@@ -190,13 +191,13 @@ export async function startFaultServer(): Promise<FaultServer> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(port, '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  const bound = (server.address() as AddressInfo).port;
 
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
     requests,
     on: (path) => requests.filter((r) => r.path === path),
     get plan() {

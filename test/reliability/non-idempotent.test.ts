@@ -1,0 +1,138 @@
+// A POST that can create something (POST /v1/sessions/payout) must never be re-sent
+// once it may have reached the server, and must be re-sent when it provably never left.
+//
+// `/v1/sessions/payout` is not in the seed spec (only the execution is), so the typed
+// `client.POST`/`client.request` refuse the path at compile time. The cast below only
+// silences the type checker: at run time it is the very same `client.POST` (the guarded
+// wrapper over openapi-fetch and the retrying transport) a user would reach via `as never`.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DollrConnectionError } from '../../src/index.js';
+import type { DollrClient } from '../../src/index.js';
+import { ok, startFaultServer } from './helpers/fault-server.js';
+import type { FaultServer } from './helpers/fault-server.js';
+import { makeClient } from './helpers/fixtures.js';
+import { createErrorCollector, expectNoSecrets } from './helpers/secrets.js';
+
+const SESSIONS_PATH = '/v1/sessions/payout';
+const sessionBody = { payout_account_id: '18', amount: 10, currency: 'USD' };
+
+type UntypedPost = (path: string, init: { body: unknown }) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+const untypedPost = (client: DollrClient): UntypedPost => client.POST as unknown as UntypedPost;
+
+/** A loopback port nobody listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+const errors = createErrorCollector();
+let server: FaultServer;
+
+beforeAll(async () => {
+  server = await startFaultServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(() => {
+  server.reset();
+});
+
+describe('non-idempotent POST /v1/sessions/payout', () => {
+  it('is not retried when the connection resets after the server processed it', async () => {
+    server.plan = () => ({ kind: 'reset-after' });
+    const client = makeClient(server.url);
+    const error = await errors.rejection(untypedPost(client)(SESSIONS_PATH, { body: sessionBody }));
+
+    const seen = server.on(SESSIONS_PATH);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.processed).toBe(true);
+    expect(seen[0]?.body.toString('utf8')).toBe(JSON.stringify(sessionBody));
+    expect(error).toBeInstanceOf(DollrConnectionError);
+    const e = error as DollrConnectionError;
+    expect(e.attempts).toBe(1);
+    expect(e.referenceId).toBeUndefined();
+    expect(e.message).toContain('POST /v1/sessions/payout');
+    expect(e.message).toMatch(/outcome is unknown/);
+    expect(e.message).toMatch(/not retried/);
+  });
+
+  it('is not retried on a 503 either (the server may have acted before failing)', async () => {
+    server.plan = () => ({ kind: 'reply', status: 503, body: { detail: 'unavailable' } });
+    const client = makeClient(server.url);
+    const { error, response } = await untypedPost(client)(SESSIONS_PATH, { body: sessionBody });
+    expect(server.on(SESSIONS_PATH)).toHaveLength(1);
+    expect(response.status).toBe(503);
+    expect(error).toEqual({ detail: 'unavailable' });
+  });
+
+  it('is retried while the connection is refused (the request provably never left), then lands once', async () => {
+    // Attempt 1 meets a closed port; the fake-free proof that it was retried is that a
+    // server opened on that port after the refusal receives exactly one request.
+    const port = await closedPort();
+    let opened: Promise<FaultServer> | undefined;
+    let calls = 0;
+    const countingFetch: typeof fetch = async (input, init) => {
+      calls++;
+      try {
+        return await fetch(input, init);
+      } catch (error) {
+        opened ??= startOnPort(port);
+        await opened;
+        throw error;
+      }
+    };
+    const client = makeClient(`http://127.0.0.1:${port}`, 'static', {
+      fetch: countingFetch,
+      backoff: { initialDelayMs: 20, maxDelayMs: 50 },
+    });
+    try {
+      const { data, response } = await untypedPost(client)(SESSIONS_PATH, { body: sessionBody });
+      const lateServer = await opened;
+      expect(lateServer).toBeDefined();
+      expect(calls).toBe(2);
+      expect(response.status).toBe(200);
+      expect(data).toMatchObject({ status: 'PENDING' });
+      const seen = lateServer?.on(SESSIONS_PATH) ?? [];
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.body.toString('utf8')).toBe(JSON.stringify(sessionBody));
+    } finally {
+      await (await opened)?.close();
+    }
+  });
+
+  it('refused on every attempt: retried maxRetries times, then says it was not sent', async () => {
+    const port = await closedPort();
+    let calls = 0;
+    const countingFetch: typeof fetch = (input, init) => {
+      calls++;
+      return fetch(input, init);
+    };
+    const client = makeClient(`http://127.0.0.1:${port}`, 'static', { fetch: countingFetch });
+    const error = await errors.rejection(untypedPost(client)(SESSIONS_PATH, { body: sessionBody }));
+    expect(error).toBeInstanceOf(DollrConnectionError);
+    const e = error as DollrConnectionError;
+    expect(calls).toBe(3);
+    expect(e.attempts).toBe(3);
+    expect(e.code).toBe('ECONNREFUSED');
+    expect(e.message).toMatch(/was not sent/);
+  });
+});
+
+/** Starts a fault server on a fixed port (the one that refused attempt 1). */
+async function startOnPort(port: number): Promise<FaultServer> {
+  const s = await startFaultServer(port);
+  s.plan = (req) => ok({ id: 7, status: 'PENDING', echo: req.path });
+  return s;
+}
+
+describe('errors from non-idempotent POSTs', () => {
+  it('carry no secrets in any rendering', () => {
+    expectNoSecrets(errors.errors, 2);
+  });
+});
