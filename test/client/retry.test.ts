@@ -75,8 +75,8 @@ describe('execution POSTs are retried byte-identically', () => {
 
   it('retries a connection reset with the same body', async () => {
     server.handle((req, res, index) => {
-      if (index === 0) req && res.socket?.destroy();
-      else sendJson(res, 200, executionResponse('x'));
+      if (index === 0) res.socket?.destroy();
+      else sendJson(res, 200, executionResponse(req.url));
     });
     const client = testClient(server.url);
     const { response } = await client.POST('/v1/executions/payout', { body: payoutBody() });
@@ -125,7 +125,9 @@ describe('non-idempotent POSTs (sessions, accounts) are never repeated blindly',
   });
 
   it('does not retry a reset after sending and says the outcome is unknown', async () => {
-    server.handle((_req, res) => res.socket?.destroy());
+    server.handle((_req, res) => {
+      res.socket?.destroy();
+    });
     const error = await catchError(postUntyped(testClient(server.url), '/v1/sessions/payout', { amount: 5 }));
     expect(error).toBeInstanceOf(DollrConnectionError);
     expect(error).not.toBeInstanceOf(DollrTimeoutError);

@@ -1,0 +1,178 @@
+// Token sources against a real loopback server: caching, expiry, single-flight, 401 renewal.
+import { inspect } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DollrApiError } from '../../src/index.js';
+import { executionResponse, sendJson, startTestServer, TOKEN_PATH, withTokenEndpoint } from './helpers/server.js';
+import type { Handler, TestServer } from './helpers/server.js';
+import { CLIENT_SECRET, payoutBody, testClient } from './helpers/fixtures.js';
+
+let server: TestServer;
+beforeEach(async () => {
+  server = await startTestServer();
+});
+afterEach(async () => {
+  vi.useRealTimers();
+  await server.close();
+});
+
+const ok: Handler = (req, res) => {
+  const { reference_id } = JSON.parse(req.body) as { reference_id: string };
+  sendJson(res, 200, executionResponse(reference_id));
+};
+
+/** 401 unless the bearer is one of `valid`. */
+function requireToken(...valid: string[]): Handler {
+  return (req, res, index) => {
+    if (!valid.includes(req.headers.authorization?.replace(/^Bearer /, '') ?? '')) {
+      sendJson(res, 401, { detail: 'Could not validate credentials' });
+      return;
+    }
+    return ok(req, res, index);
+  };
+}
+
+const credentials = { clientId: 'client-1', clientSecret: CLIENT_SECRET };
+
+describe('client credentials', () => {
+  it('obtains a token once and sends it as a bearer', async () => {
+    server.handle(withTokenEndpoint(ok, ['tok-A']));
+    const client = testClient(server.url, { auth: credentials });
+    await client.POST('/v1/executions/payout', { body: payoutBody() });
+    await client.POST('/v1/executions/payout', { body: payoutBody() });
+    const [token] = server.tokenRequests();
+    expect(server.tokenRequests()).toHaveLength(1);
+    expect(token?.method).toBe('POST');
+    expect(token?.headers['content-type']).toBe('application/json');
+    expect(token?.headers.authorization).toBeUndefined();
+    expect(JSON.parse(token?.body ?? '')).toEqual({ client_id: 'client-1', client_secret: CLIENT_SECRET });
+    expect(server.apiRequests().map((r) => r.headers.authorization)).toEqual(['Bearer tok-A', 'Bearer tok-A']);
+  });
+
+  it('shares one token request among 100 parallel calls', async () => {
+    server.handle(
+      withTokenEndpoint(ok, ['tok-A']),
+    );
+    const client = testClient(server.url, { auth: credentials });
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => client.POST('/v1/executions/payout', { body: payoutBody() })),
+    );
+    expect(results.every((r) => r.response.status === 200)).toBe(true);
+    expect(server.tokenRequests()).toHaveLength(1);
+    expect(server.apiRequests()).toHaveLength(100);
+  });
+
+  it('treats expires_in as minutes: refreshes only once fewer than 5 minutes remain', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));
+    server.handle(withTokenEndpoint(ok, ['tok-A', 'tok-B'], 60));
+    const client = testClient(server.url, { auth: credentials });
+    await client.POST('/v1/executions/payout', { body: payoutBody() });
+
+    vi.setSystemTime(new Date('2030-01-01T00:54:00Z')); // 6 minutes left: still fresh
+    await client.POST('/v1/executions/payout', { body: payoutBody() });
+    expect(server.tokenRequests()).toHaveLength(1);
+
+    vi.setSystemTime(new Date('2030-01-01T00:56:00Z')); // 4 minutes left: refresh
+    await client.POST('/v1/executions/payout', { body: payoutBody() });
+    expect(server.tokenRequests()).toHaveLength(2);
+    expect(server.apiRequests().map((r) => r.headers.authorization)).toEqual([
+      'Bearer tok-A',
+      'Bearer tok-A',
+      'Bearer tok-B',
+    ]);
+  });
+
+  it('after a 401, refreshes once and retries the request once', async () => {
+    server.handle(withTokenEndpoint(requireToken('tok-B'), ['tok-A', 'tok-B']));
+    const client = testClient(server.url, { auth: credentials });
+    const { response } = await client.POST('/v1/executions/payout', { body: payoutBody() });
+    expect(response.status).toBe(200);
+    expect(server.tokenRequests()).toHaveLength(2);
+    expect(server.apiRequests().map((r) => r.headers.authorization)).toEqual(['Bearer tok-A', 'Bearer tok-B']);
+    expect(server.apiRequests()[1]?.body).toBe(server.apiRequests()[0]?.body);
+  });
+
+  it('does not loop when the new token is refused too', async () => {
+    server.handle(withTokenEndpoint(requireToken('never'), ['tok-A', 'tok-B', 'tok-C']));
+    const client = testClient(server.url, { auth: credentials });
+    const { response, error } = await client.POST('/v1/executions/payout', { body: payoutBody() });
+    expect(response.status).toBe(401);
+    expect(error).toEqual({ detail: 'Could not validate credentials' });
+    expect(server.apiRequests()).toHaveLength(2);
+    expect(server.tokenRequests()).toHaveLength(2);
+  });
+
+  it('parallel 401s on the same token trigger a single refresh', async () => {
+    server.handle(withTokenEndpoint(requireToken('tok-B'), ['tok-A', 'tok-B', 'tok-C']));
+    const client = testClient(server.url, { auth: credentials });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => client.POST('/v1/executions/payout', { body: payoutBody() })),
+    );
+    expect(results.map((r) => r.response.status)).toEqual(Array(10).fill(200));
+    expect(server.tokenRequests()).toHaveLength(2);
+  });
+
+  it('a failing token endpoint throws DollrApiError without the secret', async () => {
+    server.handle((req, res) => {
+      if (req.url === TOKEN_PATH) {
+        sendJson(res, 422, {
+          detail: [{ loc: ['body', 'client_secret'], msg: `bad secret ${CLIENT_SECRET}`, type: 'value_error', input: CLIENT_SECRET }],
+        });
+      } else ok(req, res, 0);
+    });
+    const client = testClient(server.url, { auth: credentials });
+    const error = await client.POST('/v1/executions/payout', { body: payoutBody() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DollrApiError);
+    expect((error as DollrApiError).status).toBe(422);
+    expect((error as Error).message).toMatch(/^Obtaining an access token failed: 422/);
+    const out = [(error as Error).message, JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })].join();
+    expect(out).not.toContain(CLIENT_SECRET);
+    expect(server.apiRequests()).toHaveLength(0);
+  });
+
+  it('retries the token endpoint on 503', async () => {
+    let tokenCalls = 0;
+    server.handle((req, res, index) => {
+      if (req.url === TOKEN_PATH && tokenCalls++ === 0) return sendJson(res, 503, {});
+      return withTokenEndpoint(ok, ['tok-A'])(req, res, index);
+    });
+    const client = testClient(server.url, { auth: credentials });
+    const { response } = await client.POST('/v1/executions/payout', { body: payoutBody() });
+    expect(response.status).toBe(200);
+    expect(server.tokenRequests()).toHaveLength(2);
+  });
+});
+
+describe('static and function auth', () => {
+  it('a static token gets no 401 retry', async () => {
+    server.handle(requireToken('other'));
+    const client = testClient(server.url, { auth: 'static-token' });
+    const { response } = await client.POST('/v1/executions/payout', { body: payoutBody() });
+    expect(response.status).toBe(401);
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]?.headers.authorization).toBe('Bearer static-token');
+  });
+
+  it('an async function is called per request and once more after a 401', async () => {
+    server.handle(requireToken('fn-2', 'fn-3'));
+    let calls = 0;
+    const client = testClient(server.url, { auth: async () => `fn-${++calls}` });
+    const { response } = await client.POST('/v1/executions/payout', { body: payoutBody() });
+    expect(response.status).toBe(200);
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual(['Bearer fn-1', 'Bearer fn-2']);
+    await client.POST('/v1/executions/payout', { body: payoutBody() });
+    expect(calls).toBe(3);
+  });
+
+  it('a sync function works and an invalid return is refused without echo', async () => {
+    server.handle(ok);
+    const good = testClient(server.url, { auth: () => 'sync-token' });
+    await good.POST('/v1/executions/payout', { body: payoutBody() });
+    expect(server.requests[0]?.headers.authorization).toBe('Bearer sync-token');
+    const bad = testClient(server.url, { auth: () => 'has space secret' });
+    const error = await bad.POST('/v1/executions/payout', { body: payoutBody() }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'DollrInputError', field: 'auth' });
+    expect((error as Error).message).not.toContain('secret');
+    expect(server.requests).toHaveLength(1);
+  });
+});

@@ -1,0 +1,107 @@
+// Compile-time contract of the public types (checked by tsc and vitest typecheck).
+import { describe, expectTypeOf, it } from 'vitest';
+import { createDollrClient, createPasscode, serverDevice } from '../../src/index.js';
+import type {
+  BoundPaths,
+  Device,
+  DollrClient,
+  ExecutionResponse,
+  Passcode,
+  PayoutRequest,
+  ValidationIssue,
+  components,
+  paths,
+} from '../../src/index.js';
+
+declare const client: DollrClient;
+declare const passcode: Passcode;
+
+const body: PayoutRequest = {
+  session_id: '42',
+  payout_account_id: '18',
+  reference_id: '550e8400-e29b-41d4-a716-446655440000',
+  passcode,
+};
+
+describe('derived aliases', () => {
+  it('match the generated schema', () => {
+    expectTypeOf<PayoutRequest>().toEqualTypeOf<components['schemas']['PayoutExecutionPayload']>();
+    expectTypeOf<ExecutionResponse>().toEqualTypeOf<components['schemas']['ExecutionResponse']>();
+    expectTypeOf<Device>().toEqualTypeOf<components['schemas']['WithDevicePayload']>();
+    expectTypeOf<Passcode['token']['code']>().toEqualTypeOf<string>();
+    expectTypeOf<ValidationIssue>().toEqualTypeOf<{ path: string; message: string; type: string }>();
+    expectTypeOf(createPasscode).returns.toEqualTypeOf<Passcode>();
+    expectTypeOf(serverDevice).returns.toEqualTypeOf<Device>();
+    expectTypeOf(createDollrClient).returns.toEqualTypeOf<DollrClient>();
+  });
+});
+
+describe('version binding', () => {
+  it('rewrites /{version} to /v1 and drops the version param', () => {
+    expectTypeOf<keyof BoundPaths>().toEqualTypeOf<'/v1/executions/payout'>();
+    type Op = BoundPaths['/v1/executions/payout']['post'];
+    expectTypeOf<Op['parameters']['path']>().toEqualTypeOf<undefined>();
+    expectTypeOf<Op['requestBody']>().toEqualTypeOf<paths['/{version}/executions/payout']['post']['requestBody']>();
+  });
+
+  it('keeps other path params and leaves unversioned paths alone', () => {
+    interface Fake {
+      '/{version}/status/payout/{reference_id}': {
+        parameters: { query?: never; header?: never; path?: never; cookie?: never };
+        get: {
+          parameters: { query?: never; header?: never; path: { version: 'v1'; reference_id: string }; cookie?: never };
+          requestBody?: never;
+          responses: { 200: { headers: Record<string, unknown>; content: { 'application/json': { status: string } } } };
+        };
+      };
+      '/health': { get: { parameters: { query?: never }; requestBody?: never; responses: object } };
+    }
+    type Bound = BoundPaths<Fake>;
+    expectTypeOf<keyof Bound>().toEqualTypeOf<'/v1/status/payout/{reference_id}' | '/health'>();
+    expectTypeOf<Bound['/v1/status/payout/{reference_id}']['get']['parameters']['path']>().toEqualTypeOf<{
+      reference_id: string;
+    }>();
+  });
+});
+
+describe('client methods', () => {
+  it('infer body, data and error for the payout execution', async () => {
+    const { data, error } = await client.POST('/v1/executions/payout', { body });
+    expectTypeOf(data).toEqualTypeOf<ExecutionResponse | undefined>();
+    if (error) expectTypeOf(error.detail).toEqualTypeOf<components['schemas']['ValidationError'][] | undefined>();
+    const viaRequest = await client.request('post', '/v1/executions/payout', { body });
+    expectTypeOf(viaRequest.data).toEqualTypeOf<ExecutionResponse | undefined>();
+    expectTypeOf(client.payout).returns.resolves.toEqualTypeOf<ExecutionResponse>();
+  });
+
+  it('reject wrong bodies and unknown paths', () => {
+    // @ts-expect-error session_id must be a string
+    void client.POST('/v1/executions/payout', { body: { ...body, session_id: 42 } });
+    const { passcode: _omitted, ...withoutPasscode } = body;
+    // @ts-expect-error passcode is required
+    void client.POST('/v1/executions/payout', { body: withoutPasscode });
+    // @ts-expect-error the version is bound: only /v1 exists
+    void client.POST('/v2/executions/payout', { body });
+    // @ts-expect-error the templated path is not a client path
+    void client.POST('/{version}/executions/payout', { body, params: { path: { version: 'v1' } } });
+    // @ts-expect-error no GET on the execution endpoint
+    void client.GET('/v1/executions/payout');
+    // @ts-expect-error the body is required
+    void client.POST('/v1/executions/payout', {});
+  });
+
+  it('payout accepts string or number ids', () => {
+    void client.payout({ sessionId: 42, payoutAccountId: '18', referenceId: body.reference_id, passcode });
+    // @ts-expect-error referenceId is required
+    void client.payout({ sessionId: 42, payoutAccountId: '18', passcode });
+    void client.payout(
+      { sessionId: '42', payoutAccountId: 18, referenceId: body.reference_id, passcode },
+      { signal: AbortSignal.timeout(1000) },
+    );
+  });
+
+  it('exposes the openapi-fetch middleware API', () => {
+    expectTypeOf(client.use).toBeFunction();
+    expectTypeOf(client.eject).toBeFunction();
+  });
+});
