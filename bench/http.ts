@@ -96,6 +96,8 @@ interface Variant {
   id: string;
   label: string;
   target: number | null;
+  /** Diagnostic (ablation) rows run only when named in --variants. */
+  diagnostic?: boolean;
   /** Returns the call, or a string explaining why the variant is unavailable. */
   setup(baseUrl: string): Promise<Call | string>;
   /** Validate the captured request; return problems (empty = fine). */
@@ -305,6 +307,77 @@ export const VARIANTS: readonly Variant[] = [
   },
 ];
 
+// Diagnostic rows: each adds ONE thing the client does to bare fetch (or removes one from the
+// client), to attribute the gap. Run with e.g. --variants=fetch-timeout,fetch-headers,dollr-post-notimeout
+export const DIAGNOSTIC_VARIANTS: readonly Variant[] = [
+  {
+    id: 'fetch-timeout',
+    label: 'diag: bare fetch + AbortController/setTimeout per request',
+    target: null,
+    diagnostic: true,
+    async setup(baseUrl) {
+      const url = baseUrl + PAYOUT_PATH;
+      const body = DOCUMENTED_PAYOUT_BODY;
+      const onTimeout = (c: AbortController) => c.abort();
+      return async () => {
+        const controller = new AbortController();
+        const timer = setTimeout(onTimeout, 30_000, controller);
+        try {
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${STATIC_TOKEN}` },
+            body: JSON.stringify(body),
+            signal: controller.signal,
+          });
+          if (!res.ok) throw new Error(`HTTP ${res.status}`);
+          return (await res.json()) as unknown;
+        } finally {
+          clearTimeout(timer);
+        }
+      };
+    },
+    check: (req) => checkPayoutRequest(req, STATIC_TOKEN, false),
+  },
+  {
+    id: 'fetch-headers',
+    label: 'diag: bare fetch + Headers instance (4 headers)',
+    target: null,
+    diagnostic: true,
+    async setup(baseUrl) {
+      const url = baseUrl + PAYOUT_PATH;
+      const body = DOCUMENTED_PAYOUT_BODY;
+      return async () => {
+        const headers = new Headers({ 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': 'dollr-client/0.1.0' });
+        headers.set('authorization', `Bearer ${STATIC_TOKEN}`);
+        const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        return (await res.json()) as unknown;
+      };
+    },
+    check: (req) => checkPayoutRequest(req, STATIC_TOKEN, false),
+  },
+  {
+    id: 'dollr-post-notimeout',
+    label: 'diag: dollr client.POST, timeoutMs: Infinity (no timer/signal)',
+    target: null,
+    diagnostic: true,
+    async setup(baseUrl) {
+      const mod = await loadDollr();
+      if (typeof mod === 'string') return mod;
+      const client = mod.createDollrClient({ baseUrl, auth: STATIC_TOKEN, timeoutMs: Number.POSITIVE_INFINITY });
+      const body = { ...DOCUMENTED_PAYOUT_BODY };
+      return async () => {
+        const { data, error } = await client.POST('/v1/executions/payout', { body });
+        if (error !== undefined) throw new Error(`error ${JSON.stringify(error)}`);
+        return data;
+      };
+    },
+    check: (req) => checkPayoutRequest(req, STATIC_TOKEN, false),
+  },
+];
+
+export const ALL_VARIANTS: readonly Variant[] = [...VARIANTS, ...DIAGNOSTIC_VARIANTS];
+
 // ---------------------------------------------------------------------------------------------
 // Server process control.
 // ---------------------------------------------------------------------------------------------
@@ -423,8 +496,8 @@ export async function runHttpBench(opts: HttpOptions): Promise<HttpResult> {
   const live: { v: Variant; call: Call; tokens: number }[] = [];
   try {
     const wanted = opts.only?.length ? new Set(['bare-fetch', ...opts.only]) : null;
-    for (const v of VARIANTS) {
-      if (wanted && !wanted.has(v.id)) continue;
+    for (const v of ALL_VARIANTS) {
+      if (wanted ? !wanted.has(v.id) : v.diagnostic) continue;
       const call = await v.setup(server.baseUrl);
       if (typeof call === 'string') {
         statuses.push({ id: v.id, label: v.label, status: 'skipped', note: call, checks: [] });

@@ -5,6 +5,8 @@
  *   npm run bench -- --quick               smoke run (~30 s), same code paths, fewer/shorter rounds
  *   npm run bench -- --sections=http,size  any of http,size,codegen
  *   npm run bench -- --variants=dollr-post --sections=http   (bare-fetch is always included)
+ *   npm run bench -- --sections=http --variants=dollr-post,fetch-timeout,fetch-headers,dollr-post-notimeout
+ *                                          diagnostic rows that attribute the gap to fetch (see http.ts)
  *   npm run bench -- --rounds=15 --seq=3000 --conc=6000
  *   npm run bench -- --no-write            do not write bench/results/*.json
  *
@@ -49,9 +51,10 @@ const num = (name: string, dflt: number) => {
 const quick = flag('quick');
 const sections = new Set((opt('sections') ?? 'http,size,codegen').split(','));
 const variants = opt('variants')?.split(',').filter(Boolean);
-const seqRequests = num('seq', quick ? 200 : 1500);
-const concRequests = num('conc', quick ? 400 : 3000);
-const rounds = num('rounds', quick ? 3 : 9);
+// Sized so a full run takes ~2-3 minutes on the shared 2-core box (~1 ms/request under load).
+const seqRequests = num('seq', quick ? 200 : 1000);
+const concRequests = num('conc', quick ? 400 : 2000);
+const rounds = num('rounds', quick ? 3 : 8);
 const write = !flag('no-write');
 
 // A forced full GC before each measured unit keeps one unit's garbage off the next one's clock.
@@ -195,7 +198,7 @@ async function main(): Promise<void> {
     log('codegen:');
     result.codegen = await runCodegenBench({
       sizes: quick ? [100, 1000] : [100, 1000, 5000],
-      reps: (n) => (quick ? 1 : n >= 5000 ? 3 : n >= 1000 ? 3 : 5),
+      reps: (n) => (quick ? 1 : n >= 5000 ? 2 : n >= 1000 ? 3 : 5),
       gc,
       log,
     });
