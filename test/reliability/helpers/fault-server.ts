@@ -57,7 +57,7 @@ export interface FaultServer {
   readonly grants: TokenGrant[];
   /** True when `authorization` carries a token this server issued and that has not expired (by Date.now()). */
   isValidBearer(headers: IncomingHttpHeaders): boolean;
-  /** Forgets requests and grants (the plans stay). */
+  /** Forgets requests and grants, and restores the default plans and token lifetime. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -104,12 +104,9 @@ export async function startFaultServer(port = 0): Promise<FaultServer> {
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const sockets = new Set<Socket>();
 
-  const state = {
-    plan: ((request) => ok(executionFor(request))) as Plan,
-    tokenMinutes: 60,
-    tokenPlan: undefined as unknown as Plan,
-  };
-  state.tokenPlan = () => {
+  const defaultPlan: Plan = (request) => ok(executionFor(request));
+  /** Issues `tok-SECRET-<n>-<random>` tokens valid `state.tokenMinutes`. */
+  const defaultTokenPlan: Plan = () => {
     const grant = {
       access_token: `${TOKEN_PREFIX}${grants.length + 1}-${Math.random().toString(36).slice(2, 10)}`,
       expires_in: state.tokenMinutes,
@@ -118,6 +115,7 @@ export async function startFaultServer(port = 0): Promise<FaultServer> {
     grants.push(grant);
     return ok({ access_token: grant.access_token, expires_in: grant.expires_in });
   };
+  const state = { plan: defaultPlan, tokenPlan: defaultTokenPlan, tokenMinutes: 60 };
 
   function isValidBearer(headers: IncomingHttpHeaders): boolean {
     const match = /^Bearer (.+)$/.exec(headers.authorization ?? '');
@@ -221,6 +219,9 @@ export async function startFaultServer(port = 0): Promise<FaultServer> {
     grants,
     isValidBearer,
     reset() {
+      state.plan = defaultPlan;
+      state.tokenPlan = defaultTokenPlan;
+      state.tokenMinutes = 60;
       requests.length = 0;
       grants.length = 0;
       perPath.clear();

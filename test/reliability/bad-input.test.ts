@@ -1,0 +1,234 @@
+// Bad input is refused before any byte leaves: through the helpers (createPasscode,
+// serverDevice, createDollrClient, payout()) and through raw `client.POST` of the
+// execution. Each refusal names the field and says how to fix it; the fault server
+// records that no request ever reached it.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DollrInputError, createDollrClient, createPasscode, newReferenceId, serverDevice } from '../../src/index.js';
+import type { Device, Passcode, PayoutRequest } from '../../src/index.js';
+import { PAYOUT_PATH, startFaultServer } from './helpers/fault-server.js';
+import type { FaultServer } from './helpers/fault-server.js';
+import { makeClient, passcode, payoutInput } from './helpers/fixtures.js';
+import { PASSCODE_CODE, STATIC_TOKEN, createErrorCollector, expectNoSecrets } from './helpers/secrets.js';
+
+const V1_UUID = 'c232ab00-9414-11ec-b3c8-9f6bdeced846';
+const GOOD_DEVICE: Device = {
+  name: 'Payout Server',
+  type: 'SERVER',
+  platform: 'NODE',
+  user_agent: 'reliability-suite/1.0',
+  client_ip: '203.0.113.10',
+};
+
+const errors = createErrorCollector();
+
+function expectInputError(error: unknown, field: string, fix: RegExp): void {
+  errors.add(error);
+  expect(error).toBeInstanceOf(DollrInputError);
+  const e = error as DollrInputError;
+  expect(e.field).toBe(field);
+  expect(e.message).toMatch(fix);
+  expect(e.message).not.toContain(PASSCODE_CODE);
+}
+
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw, got none');
+}
+
+/** Passcode-level bad inputs: how to build them with the helper, and the same value by hand. */
+interface PasscodeCase {
+  name: string;
+  field: string;
+  fix: RegExp;
+  viaHelper: () => unknown;
+  byHand: () => Passcode;
+}
+
+const handPasscode = (token: Record<string, unknown>, device: Record<string, unknown> = { ...GOOD_DEVICE }): Passcode =>
+  ({ token: { phone: '231771234567', code: PASSCODE_CODE, ...token }, device }) as unknown as Passcode;
+
+const helperPasscode = (phone: string, code = PASSCODE_CODE) => () =>
+  createPasscode({ code, phone, device: { ...GOOD_DEVICE } });
+
+const phoneFix = /8 to 15 digits.*e\.g\. 231771234567/;
+const plusFix = /digits only without '\+' or spaces, e\.g\. 231771234567/;
+
+const passcodeCases: PasscodeCase[] = [
+  {
+    name: 'an empty code',
+    field: 'passcode.token.code',
+    fix: /passcode\.token\.code must be a non-empty string/,
+    viaHelper: helperPasscode('231771234567', ''),
+    byHand: () => handPasscode({ code: '' }),
+  },
+  {
+    name: "a phone with '+'",
+    field: 'passcode.token.phone',
+    fix: plusFix,
+    viaHelper: helperPasscode('+231771234567'),
+    byHand: () => handPasscode({ phone: '+231771234567' }),
+  },
+  {
+    name: 'a phone with spaces',
+    field: 'passcode.token.phone',
+    fix: plusFix,
+    viaHelper: helperPasscode('231 77 123 4567'),
+    byHand: () => handPasscode({ phone: '231 77 123 4567' }),
+  },
+  {
+    name: 'a phone with 7 digits',
+    field: 'passcode.token.phone',
+    fix: phoneFix,
+    viaHelper: helperPasscode('2317712'),
+    byHand: () => handPasscode({ phone: '2317712' }),
+  },
+  {
+    name: 'a phone with 16 digits',
+    field: 'passcode.token.phone',
+    fix: phoneFix,
+    viaHelper: helperPasscode('2317712345678901'),
+    byHand: () => handPasscode({ phone: '2317712345678901' }),
+  },
+  {
+    name: 'a non-IP clientIp',
+    field: 'passcode.device.client_ip',
+    fix: /client_ip must be an IPv4 or IPv6 address/,
+    viaHelper: () => serverDevice({ clientIp: 'payout-host.internal' }),
+    byHand: () => handPasscode({}, { ...GOOD_DEVICE, client_ip: 'payout-host.internal' }),
+  },
+  {
+    name: 'a missing device field (platform)',
+    field: 'passcode.device.platform',
+    fix: /passcode\.device\.platform must be a non-empty string/,
+    viaHelper: () => {
+      const { platform: _dropped, ...device } = GOOD_DEVICE;
+      return createPasscode({ code: PASSCODE_CODE, phone: '231771234567', device: device as Device });
+    },
+    byHand: () => {
+      const { platform: _dropped, ...device } = GOOD_DEVICE;
+      return handPasscode({}, device);
+    },
+  },
+];
+
+let server: FaultServer;
+beforeAll(async () => {
+  server = await startFaultServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(() => {
+  server.reset();
+});
+
+describe('bad passcode input is refused before any request', () => {
+  describe.each(passcodeCases)('$name', (c) => {
+    it('by the helper (createPasscode / serverDevice)', () => {
+      expectInputError(thrownBy(c.viaHelper), c.field, c.fix);
+    });
+
+    it('by payout() given the same passcode built by hand', async () => {
+      const client = makeClient(server.url);
+      const error = await client.payout(payoutInput({ passcode: c.byHand() })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expectInputError(error, c.field, c.fix);
+      expect(server.requests).toHaveLength(0);
+    });
+
+    it('by raw client.POST of the execution', async () => {
+      const client = makeClient(server.url);
+      const body: PayoutRequest = {
+        session_id: '42',
+        payout_account_id: '18',
+        reference_id: newReferenceId(),
+        passcode: c.byHand(),
+      };
+      const error = await client.POST('/v1/executions/payout', { body }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(server.requests).toHaveLength(0);
+      expectInputError(error, c.field, c.fix);
+    });
+  });
+});
+
+describe('a bad reference_id is refused before any request', () => {
+  const idCases = [
+    { name: 'not a UUID', referenceId: 'payout-0001' },
+    { name: 'a v1 UUID', referenceId: V1_UUID },
+  ];
+  const fix = /version-4 UUID: create it with newReferenceId\(\) and store it before sending/;
+
+  it.each(idCases)('$name, via payout()', async ({ referenceId }) => {
+    const client = makeClient(server.url);
+    const error = await client.payout(payoutInput({ referenceId })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expectInputError(error, 'reference_id', fix);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each(idCases)('$name, via raw client.POST', async ({ referenceId }) => {
+    const client = makeClient(server.url);
+    const body: PayoutRequest = { session_id: '42', payout_account_id: '18', reference_id: referenceId, passcode: passcode() };
+    const error = await client.POST('/v1/executions/payout', { body }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expectInputError(error, 'reference_id', fix);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('an http: non-loopback baseUrl is refused', () => {
+  it('when the client is created, so nothing can be sent', () => {
+    const error = thrownBy(() => createDollrClient({ baseUrl: 'http://api.heydollr.app', auth: STATIC_TOKEN }));
+    expectInputError(error, 'baseUrl', /use https, or set allowInsecureHttp: true/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('while http: on loopback (this suite) is accepted', () => {
+    expect(() => createDollrClient({ baseUrl: server.url, auth: STATIC_TOKEN })).not.toThrow();
+  });
+});
+
+describe('numeric ids', () => {
+  it('are accepted by payout() and sent as strings', async () => {
+    const client = makeClient(server.url);
+    const input = payoutInput({ sessionId: 4242, payoutAccountId: 1818 });
+    await expect(client.payout(input)).resolves.toMatchObject({ reference_id: input.referenceId });
+    const [sent] = server.on(PAYOUT_PATH);
+    expect(server.on(PAYOUT_PATH)).toHaveLength(1);
+    const body = JSON.parse(sent?.body.toString('utf8') ?? 'null') as Record<string, unknown>;
+    expect(body.session_id).toBe('4242');
+    expect(body.payout_account_id).toBe('1818');
+    expect(sent?.body.toString('utf8')).toContain('"session_id":"4242","payout_account_id":"1818"');
+  });
+
+  it('are a compile-time error on raw client.POST (the typed body wants strings)', () => {
+    // Never called: tsc (npm run typecheck) fails if the typed body starts accepting numbers.
+    const _typeOnly = (client: ReturnType<typeof makeClient>) =>
+      client.POST('/v1/executions/payout', {
+        // @ts-expect-error session_id is a string in the execution body
+        body: { session_id: 42, payout_account_id: '18', reference_id: newReferenceId(), passcode: passcode() },
+      });
+    expect(typeof _typeOnly).toBe('function');
+  });
+});
+
+describe('errors from bad input', () => {
+  it('carry no secrets in any rendering', () => {
+    // At least: 7 cases x (helper + payout()) + 2 ids x 2 routes + baseUrl. The raw
+    // POST refusals add 7 more once raw POST validates the passcode.
+    expectNoSecrets(errors.errors, 7 * 2 + 4 + 1);
+  });
+});
