@@ -148,19 +148,24 @@ const cases: FaultCase[] = [
   },
   {
     name: 'reply slower than timeoutMs, then 200',
-    timeoutMs: 150,
-    plan: () => (req, nth) => (nth === 0 ? { ...ok(executionFor(req)), delayMs: 600 } : ok(executionFor(req))),
+    timeoutMs: 400,
+    plan: () => (req, nth) => (nth === 0 ? { ...ok(executionFor(req)), delayMs: 1500 } : ok(executionFor(req))),
     attempts: 2,
-    check: expectSuccess,
+    check: (outcome, ctx) => {
+      expectSuccess(outcome, ctx);
+      const [first, second] = ctx.server.on(PAYOUT_PATH);
+      // The retry came only after the 400 ms per-attempt timeout (2 ms timer slack).
+      expect((second?.arrivedAtMono ?? 0) - (first?.arrivedAtMono ?? 0)).toBeGreaterThanOrEqual(398);
+    },
   },
   {
     name: 'reply slower than timeoutMs on every attempt',
-    timeoutMs: 150,
-    plan: () => (req) => ({ ...ok(executionFor(req)), delayMs: 600 }),
+    timeoutMs: 400,
+    plan: () => (req) => ({ ...ok(executionFor(req)), delayMs: 1500 }),
     attempts: ALL_ATTEMPTS,
     check: (outcome, ctx) => {
       expectThrown(DollrTimeoutError, ALL_ATTEMPTS)(outcome, ctx);
-      expect((outcome as { error: Error }).error.message).toContain('timed out after 150 ms');
+      expect((outcome as { error: Error }).error.message).toContain('timed out after 400 ms');
     },
   },
   {
@@ -172,8 +177,8 @@ const cases: FaultCase[] = [
       const [first, second] = ctx.server.on(PAYOUT_PATH);
       const waited = (second?.arrivedAtMono ?? 0) - (first?.arrivedAtMono ?? 0);
       // The client starts waiting only after the 429 reached it, so the gap between the
-      // two arrivals is at least the full second (1 ms slack for timer rounding).
-      expect(waited).toBeGreaterThanOrEqual(999);
+      // two arrivals is at least the full second (2 ms slack for ms timer rounding).
+      expect(waited).toBeGreaterThanOrEqual(998);
       expect(waited).toBeLessThan(10_000);
     },
   },
