@@ -25,8 +25,11 @@ export interface ConsumerOptions {
   npmEnv: NodeJS.ProcessEnv;
 }
 
-function tail(result: RunResult, lines = 40): string {
-  return result.output.trim().split('\n').slice(-lines).join('\n');
+/** The start (where the first error usually is) and the end of a long output. */
+function excerpt(result: RunResult, head = 15, tail = 30): string {
+  const lines = result.output.trim().split('\n');
+  if (lines.length <= head + tail) return lines.join('\n');
+  return [...lines.slice(0, head), `... (${lines.length - head - tail} lines) ...`, ...lines.slice(-tail)].join('\n');
 }
 
 function outcome(result: RunResult): string {
@@ -46,7 +49,7 @@ export async function checkConsumer(options: ConsumerOptions, report: StepReport
     { cwd: dir, timeoutMs: 180_000, env: npmEnv },
   );
   if (install.code !== 0) {
-    report.fail('consumer npm install', `${outcome(install)}\n${tail(install)}`);
+    report.fail('consumer npm install', `${outcome(install)}\n${excerpt(install)}`);
     return;
   }
   report.pass('consumer npm install', `tarball + ${PRISM_SPEC} in ${install.ms} ms`);
@@ -64,7 +67,7 @@ export async function checkConsumer(options: ConsumerOptions, report: StepReport
     if (result?.code === 0) report.pass(label, `type-checks, @ts-expect-error on session_id: 42 holds (${result.ms} ms)`);
     else {
       compiled = false;
-      report.fail(label, result ? `${outcome(result)}\n${tail(result)}` : 'did not run');
+      report.fail(label, result ? `${outcome(result)}\n${excerpt(result)}` : 'did not run');
     }
   });
   if (!compiled) return;
@@ -75,7 +78,7 @@ export async function checkConsumer(options: ConsumerOptions, report: StepReport
   if (result.code === 0 && result.output.includes(CONSUMER_OK) && execution) {
     report.pass('consumer payout against startMockServer()', execution);
   } else {
-    report.fail('consumer payout against startMockServer()', `${outcome(result)}\n${tail(result)}`);
+    report.fail('consumer payout against startMockServer()', `${outcome(result)}\n${excerpt(result)}`);
   }
 
   const leftovers = prismProcessesUnder(dir);
