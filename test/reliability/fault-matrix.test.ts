@@ -200,6 +200,15 @@ const cases: FaultCase[] = [
     },
   },
   {
+    name: '429 with Retry-After above maxRetryAfterMs (never retried sooner than asked)',
+    plan: () => () => status(429, { detail: 'slow down' }, { 'retry-after': '3600' }),
+    attempts: 1,
+    check: (outcome, ctx) => {
+      const result = expectApiFailure(429, 1)(outcome, ctx);
+      if (result instanceof DollrApiError) expect(result.headers.get('retry-after')).toBe('3600');
+    },
+  },
+  {
     name: '422 (never retried)',
     plan: () => () => status(422, fail422),
     attempts: 1,
