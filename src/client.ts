@@ -1,5 +1,5 @@
 /** `createDollrClient()`: openapi-fetch bound to the v1 paths, over the retrying transport. */
-import createClient from 'openapi-fetch';
+import createClient, { createQuerySerializer } from 'openapi-fetch';
 import type { Client } from 'openapi-fetch';
 import { createAuth } from './auth.js';
 import type { DollrAuth } from './auth.js';
@@ -147,6 +147,8 @@ export function createDollrClient(options: DollrClientOptions): DollrClient {
     fetch: transport as (input: Request) => Promise<Response>,
     Request: LiteRequest as unknown as typeof Request,
     headers: { Accept: 'application/json', 'User-Agent': userAgent },
+    // Same as openapi-fetch's default, built once instead of per call.
+    querySerializer: createQuerySerializer(),
   });
 
   const POST = ((url: string, init?: unknown) => {

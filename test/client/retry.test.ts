@@ -98,6 +98,21 @@ describe('execution POSTs are retried byte-identically', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('a reset with no retries left throws DollrConnectionError with the reference id', async () => {
+    server.handle((_req, res) => {
+      res.socket?.destroy();
+    });
+    const referenceId = newReferenceId();
+    const error = await catchError(
+      testClient(server.url, { maxRetries: 0 }).payout({ sessionId: 1, payoutAccountId: 2, referenceId, passcode }),
+    );
+    expect(error).toBeInstanceOf(DollrConnectionError);
+    expect((error as DollrConnectionError).referenceId).toBe(referenceId);
+    expect((error as DollrConnectionError).attempts).toBe(1);
+    expect((error as Error).message).toMatch(/payout may have been processed/);
+    expect(JSON.stringify(error)).not.toContain('static-token');
+  });
+
   it('never retries other 4xx', async () => {
     for (const status of [400, 403, 404, 409, 422]) {
       server.requests.length = 0;
@@ -222,6 +237,17 @@ describe('abort', () => {
       { signal: controller.signal },
     );
     setTimeout(() => controller.abort(reason), 30);
+    await expect(promise).rejects.toBe(reason);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('rejects a non-idempotent POST with the reason, not a connection error', async () => {
+    neverAnswer();
+    const controller = new AbortController();
+    const reason = new Error('user navigated away');
+    const promise = postUntyped(testClient(server.url), '/v1/sessions/payout', { amount: 5 }, controller.signal);
+    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort(reason);
     await expect(promise).rejects.toBe(reason);
     expect(server.requests).toHaveLength(1);
   });
