@@ -20,6 +20,7 @@ import { runInNewContext } from 'node:vm';
 import { runCodegenBench, type CodegenResult } from './codegen.js';
 import { runHttpBench, type HttpResult, type UnitResult } from './http.js';
 import { collectMeta, endMeta, type Meta } from './machine.js';
+import { runOverheadBench, type OverheadResult } from './overhead.js';
 import { formatSize, measureSize, type SizeResult } from './size.js';
 import type { Spread } from './stats.js';
 
@@ -29,6 +30,7 @@ export interface BenchResult {
   quick: boolean;
   http: HttpResult | null;
   httpError?: string;
+  overhead: OverheadResult | null;
   size: SizeResult | null;
   codegen: CodegenResult | null;
   targets: { name: string; value: string; target: string; met: boolean | null }[];
@@ -49,7 +51,7 @@ const num = (name: string, dflt: number) => {
 };
 
 const quick = flag('quick');
-const sections = new Set((opt('sections') ?? 'http,size,codegen').split(','));
+const sections = new Set((opt('sections') ?? 'http,overhead,size,codegen').split(','));
 const variants = opt('variants')?.split(',').filter(Boolean);
 // Sized so a full run takes ~2-3 minutes on the shared 2-core box (~1 ms/request under load).
 const seqRequests = num('seq', quick ? 200 : 1000);
@@ -128,6 +130,27 @@ function formatHttp(h: HttpResult): string {
   return lines.join('\n');
 }
 
+function formatOverhead(o: OverheadResult, h: HttpResult | null): string {
+  const bareHttp = h?.units.find((u) => u.variant === 'bare-fetch' && u.mode === 'seq')?.clientCpuUsPerReq.median;
+  const rows = o.rows.map((r) => [
+    r.label,
+    f1(r.cpuUsPerCall.median),
+    r.variant === 'bare-fetch' ? '' : r.variant === 'payout-helpers' ? `(${f1(r.addedUsPerCall.median)} total)` : f1(r.addedUsPerCall.median),
+    r.variant === 'bare-fetch' || r.variant === 'payout-helpers' ? '' : `${f1(r.addedUsPerCall.min)}–${f1(r.addedUsPerCall.max)}`,
+    bareHttp && r.variant !== 'bare-fetch' && r.variant !== 'payout-helpers'
+      ? f3(bareHttp / (bareHttp + r.addedUsPerCall.median))
+      : '',
+  ]);
+  return [
+    `Client-layer overhead (stub fetch, no network; ${o.rounds} rounds × ${o.callsPerRound} sequential calls; client CPU)`,
+    table(['row', 'CPU µs/call', 'added µs vs fetch', 'added min–max', bareHttp ? 'est. x fetch (seq)' : 'est.'], rows),
+    bareHttp
+      ? `  est. x fetch = bare-fetch HTTP CPU/req (${f1(bareHttp)} µs, seq row above) ÷ (that + added µs): what the layer alone would cost on loopback.`
+      : '  (run with the http section to get the estimated ratio)',
+    ...o.skipped.map((s) => `  SKIPPED ${s.variant}: ${s.reason}`),
+  ].join('\n');
+}
+
 function formatCodegen(c: CodegenResult): string {
   const rows = c.rows.map((r) => [
     r.name,
@@ -179,7 +202,7 @@ async function main(): Promise<void> {
   const meta = collectMeta(process.argv.slice(1));
   const gc = getGc();
   log(`dollr-client bench${quick ? ' (quick)' : ''}: ${meta.cpuModel} × ${meta.cores}, Node ${meta.node}, ${meta.gitShaShort}, load ${meta.loadavgStart.join(' ')}`);
-  const result: BenchResult = { format: 'dollr-bench/1', meta, quick, http: null, size: null, codegen: null, targets: [] };
+  const result: BenchResult = { format: 'dollr-bench/1', meta, quick, http: null, overhead: null, size: null, codegen: null, targets: [] };
 
   if (sections.has('http')) {
     log('http:');
@@ -189,6 +212,10 @@ async function main(): Promise<void> {
       result.httpError = (err as Error).message;
       log(`  http bench failed: ${result.httpError}`);
     }
+  }
+  if (sections.has('overhead')) {
+    log('overhead (stub fetch, no network):');
+    result.overhead = await runOverheadBench({ callsPerRound: quick ? 500 : 3000, rounds: quick ? 3 : 7, gc, log });
   }
   if (sections.has('size')) {
     log('size:');
@@ -214,6 +241,7 @@ async function main(): Promise<void> {
   ];
   if (result.http) out.push(formatHttp(result.http), '');
   if (result.httpError) out.push(`HTTP: FAILED: ${result.httpError}`, '');
+  if (result.overhead) out.push(formatOverhead(result.overhead, result.http), '');
   if (result.size) out.push(formatSize(result.size), '');
   if (result.codegen) out.push(formatCodegen(result.codegen), '');
   out.push(
