@@ -130,6 +130,27 @@ describe('client credentials', () => {
     expect(server.apiRequests()).toHaveLength(0);
   });
 
+  it('keeps using a still-valid token when an early refresh fails', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));
+    let tokenCalls = 0;
+    server.handle((req, res, index) => {
+      if (req.url === TOKEN_PATH && tokenCalls++ > 0) return sendJson(res, 503, { detail: 'down' });
+      return withTokenEndpoint(ok, ['tok-A'])(req, res, index);
+    });
+    const client = testClient(server.url, { auth: credentials, maxRetries: 0 });
+    await client.POST('/v1/executions/payout', { body: payoutBody() });
+    vi.setSystemTime(new Date('2030-01-01T00:57:00Z')); // refresh due, token valid 3 more minutes
+    const { response } = await client.POST('/v1/executions/payout', { body: payoutBody() });
+    expect(response.status).toBe(200);
+    expect(server.apiRequests().map((r) => r.headers.authorization)).toEqual(['Bearer tok-A', 'Bearer tok-A']);
+    vi.setSystemTime(new Date('2030-01-01T01:00:01Z')); // expired: the failure surfaces
+    const error = await client.POST('/v1/executions/payout', { body: payoutBody() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DollrApiError);
+    expect((error as DollrApiError).status).toBe(503);
+    expect(server.tokenRequests()).toHaveLength(3);
+  });
+
   it('retries the token endpoint on 503', async () => {
     let tokenCalls = 0;
     server.handle((req, res, index) => {
