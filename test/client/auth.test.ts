@@ -151,6 +151,28 @@ describe('client credentials', () => {
     expect(server.tokenRequests()).toHaveLength(3);
   });
 
+  it('an abort while waiting for a shared refresh rejects that caller only', async () => {
+    let releaseToken: () => void = () => undefined;
+    const tokenGate = new Promise<void>((resolve) => (releaseToken = resolve));
+    const api = withTokenEndpoint(ok, ['tok-A']);
+    server.handle(async (req, res, index) => {
+      if (req.url === TOKEN_PATH) await tokenGate;
+      return api(req, res, index);
+    });
+    const client = testClient(server.url, { auth: credentials });
+    const controller = new AbortController();
+    const reason = new Error('gave up waiting for the token');
+    const aborted = client.POST('/v1/executions/payout', { body: payoutBody(), signal: controller.signal });
+    const patient = client.POST('/v1/executions/payout', { body: payoutBody() });
+    while (server.tokenRequests().length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort(reason);
+    await expect(aborted).rejects.toBe(reason);
+    releaseToken();
+    expect((await patient).response.status).toBe(200);
+    expect(server.tokenRequests()).toHaveLength(1);
+    expect(server.apiRequests()).toHaveLength(1);
+  });
+
   it('retries the token endpoint on 503', async () => {
     let tokenCalls = 0;
     server.handle((req, res, index) => {
