@@ -77,7 +77,7 @@ export function compare(a: BenchResult, b: BenchResult): string {
   out.push('', 'Targets');
   for (const t of b.targets) {
     const ta = a.targets.find((x) => x.name === t.name);
-    out.push(`  ${t.name.padEnd(20)} ${ta ? `${ta.value} → ` : ''}${t.value} (${t.target}): ${t.met === null ? 'n/a' : t.met ? 'MET' : 'MISSED'}`);
+    out.push(`  ${t.name.padEnd(20)} ${ta ? `${ta.value} → ` : ''}${t.value} (${t.target}): ${t.status ?? (t.met === null ? 'n/a' : t.met ? 'MET' : 'MISSED')}`);
   }
   return out.join('\n');
 }

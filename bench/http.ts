@@ -72,7 +72,10 @@ export interface UnitResult {
   /** Ratio of medians (for reference next to the paired median). */
   ratioOfMedians: number;
   target: number | null;
+  /** Wall-clock paired ratio median ≥ target. */
   meetsTarget: boolean | null;
+  /** CPU paired ratio median ≥ target. */
+  meetsTargetCpu: boolean | null;
   tokenRequests: number;
 }
 
@@ -587,6 +590,7 @@ export async function runHttpBench(opts: HttpOptions): Promise<HttpResult> {
         ratioOfMedians: rpsS.median / spread(baseRps).median,
         target: l.v.target,
         meetsTarget: l.v.target === null ? null : ratio.median >= l.v.target,
+        meetsTargetCpu: l.v.target === null ? null : spread(cpuPaired).median >= l.v.target,
         tokenRequests: l.tokens,
       });
     }
