@@ -31,13 +31,14 @@ export function compare(a: BenchResult, b: BenchResult): string {
   if (a.meta.cpuModel !== b.meta.cpuModel || a.meta.node !== b.meta.node)
     out.push('  NOTE: different machine or Node version: compare ratios, not req/s.');
 
-  const w = [48, 22, 8, 26, 8];
-  out.push('', 'HTTP', row(['variant / mode', 'x fetch old → new', '', 'req/s old → new', ''], w));
+  const labels = (b.http?.units ?? []).map((u) => `${u.label} ${u.mode}`);
+  const w = [Math.max(14, ...labels.map((l) => l.length)), 17, 8, 17, 13, 8];
+  out.push('', 'HTTP', row(['variant / mode', 'x fetch old → new', '', 'CPU x old → new', 'req/s old → new', ''], w));
   for (const ub of b.http?.units ?? []) {
     const ua = a.http?.units.find((u) => u.variant === ub.variant && u.mode === ub.mode);
     const name = `${ub.label} ${ub.mode}`;
     if (!ua) {
-      out.push(row([name, `(new) ${ub.ratioToFetch.median.toFixed(3)}`, '', `${Math.round(ub.reqPerSec.median)}`, ''], w));
+      out.push(row([name, `(new) ${ub.ratioToFetch.median.toFixed(3)}`, '', '', `${Math.round(ub.reqPerSec.median)}`, ''], w));
       continue;
     }
     const ra: Spread = ua.ratioToFetch;
@@ -50,6 +51,7 @@ export function compare(a: BenchResult, b: BenchResult): string {
           name,
           `${ra.median.toFixed(3)} → ${rb.toFixed(3)}`,
           inside(rb, ra.min, ra.max) ? '~noise' : pct(ra.median, rb),
+          `${ua.cpuRatioToFetch?.median.toFixed(3) ?? '-'} → ${ub.cpuRatioToFetch?.median.toFixed(3) ?? '-'}`,
           `${Math.round(qa.median)} → ${Math.round(qb)}`,
           inside(qb, qa.q1, qa.q3) ? '~noise' : pct(qa.median, qb),
         ],
