@@ -5,15 +5,14 @@ import { createAuth } from './auth.js';
 import type { DollrAuth } from './auth.js';
 import { DollrInputError } from './errors.js';
 import { LiteRequest } from './lite-request.js';
-import { createPayout } from './payout.js';
+import { DEFAULT_USER_AGENT, check, isFilled, isObject } from './passcode.js';
+import { assertExecution, createPayout } from './payout.js';
 import type { PayoutInput, PayoutOptions } from './payout.js';
-import { isReferenceId } from './reference-id.js';
-import { DEFAULT_BACKOFF, createRetrySafety } from './retry.js';
+import { DEFAULT_BACKOFF } from './retry.js';
 import type { BackoffOptions, ResolvedBackoff } from './retry.js';
-import { createTransport } from './transport.js';
+import { checkBaseUrl, createTransport } from './transport.js';
 import type { FetchLike } from './transport.js';
 import type { DollrPaths, ExecutionResponse } from './types.js';
-import { VERSION } from './version.js';
 
 export const DEFAULT_BASE_URL = 'https://api.heydollr.app';
 
@@ -48,125 +47,64 @@ export interface DollrClient extends Client<DollrPaths> {
   payout(input: PayoutInput, options?: PayoutOptions): Promise<ExecutionResponse>;
 }
 
-const EXECUTION_PATH = '/executions/';
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
-function resolveBaseUrl(raw: unknown, allowInsecureHttp: boolean): string {
-  if (typeof raw !== 'string') throw new DollrInputError('baseUrl', 'baseUrl must be a string URL');
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new DollrInputError('baseUrl', 'baseUrl must be an absolute URL, e.g. https://api.heydollr.app');
-  }
-  if (url.protocol === 'http:') {
-    if (!allowInsecureHttp && !isLoopback(url.hostname)) {
-      throw new DollrInputError(
-        'baseUrl',
-        'baseUrl uses plain http: to a non-loopback host; use https, or set allowInsecureHttp: true',
-      );
-    }
-  } else if (url.protocol !== 'https:') {
-    throw new DollrInputError('baseUrl', 'baseUrl must use https: (or http: on loopback)');
-  }
-  if (url.search || url.hash) throw new DollrInputError('baseUrl', 'baseUrl must not have a query or fragment');
-  // Normalized once, so per-call classification is a plain string prefix test.
-  return url.href.replace(/\/+$/, '');
-}
-
-function nonNegativeInteger(value: unknown, field: string, fallback: number): number {
+/** A non-negative integer option: `fallback` when undefined. */
+function count(value: unknown, field: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new DollrInputError(field, `${field} must be a non-negative integer`);
-  }
-  return value;
-}
-
-function positiveNumber(value: unknown, field: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
-    throw new DollrInputError(field, `${field} must be a positive number of milliseconds`);
-  }
-  return value;
-}
-
-function resolveBackoff(backoff: BackoffOptions | undefined): ResolvedBackoff {
-  if (backoff === undefined) return DEFAULT_BACKOFF;
-  return {
-    initialDelayMs: nonNegativeInteger(backoff.initialDelayMs, 'backoff.initialDelayMs', DEFAULT_BACKOFF.initialDelayMs),
-    maxDelayMs: nonNegativeInteger(backoff.maxDelayMs, 'backoff.maxDelayMs', DEFAULT_BACKOFF.maxDelayMs),
-    maxRetryAfterMs: nonNegativeInteger(
-      backoff.maxRetryAfterMs,
-      'backoff.maxRetryAfterMs',
-      DEFAULT_BACKOFF.maxRetryAfterMs,
-    ),
-  };
-}
-
-/** Refuses an execution POST without a v4 reference_id, before serialization or any network call. */
-function executionGuard(url: unknown, init: unknown): DollrInputError | undefined {
-  if (typeof url !== 'string' || !url.includes(EXECUTION_PATH)) return undefined;
-  const body = (init as { body?: unknown } | undefined)?.body;
-  const referenceId = typeof body === 'object' && body !== null ? (body as { reference_id?: unknown }).reference_id : undefined;
-  if (isReferenceId(referenceId)) return undefined;
-  return new DollrInputError(
-    'reference_id',
-    'reference_id must be a version-4 UUID: create it with newReferenceId() and store it before sending',
-  );
+  check(Number.isInteger(value) && (value as number) >= 0, field, 'be a non-negative integer');
+  return value as number;
 }
 
 export function createDollrClient(options: DollrClientOptions): DollrClient {
-  if (typeof options !== 'object' || options === null) {
-    throw new DollrInputError('auth', 'createDollrClient needs an options object with auth');
+  if (!isObject(options)) throw new DollrInputError('auth', 'createDollrClient needs an options object with auth');
+  const allowInsecureHttp = options.allowInsecureHttp === true;
+  const baseUrl = checkBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, allowInsecureHttp);
+  const maxRetries = count(options.maxRetries, 'maxRetries', 2);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  check(typeof timeoutMs === 'number' && timeoutMs > 0, 'timeoutMs', 'be a positive number of milliseconds');
+  const backoff: ResolvedBackoff = { ...DEFAULT_BACKOFF };
+  for (const key of Object.keys(backoff) as (keyof ResolvedBackoff)[]) {
+    backoff[key] = count(options.backoff?.[key], `backoff.${key}`, backoff[key]);
   }
-  const baseUrl = resolveBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, options.allowInsecureHttp === true);
-  const maxRetries = nonNegativeInteger(options.maxRetries, 'maxRetries', 2);
-  const timeoutMs = positiveNumber(options.timeoutMs, 'timeoutMs', 30_000);
-  const backoff = resolveBackoff(options.backoff);
   const fetch = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
-  if (typeof fetch !== 'function') throw new DollrInputError('fetch', 'no fetch available: pass options.fetch');
-  const userAgent = options.userAgent ?? `dollr-client/${VERSION}`;
-  if (typeof userAgent !== 'string' || userAgent === '') {
-    throw new DollrInputError('userAgent', 'userAgent must be a non-empty string');
-  }
+  check(typeof fetch === 'function', 'fetch', 'be a function: no global fetch here, pass options.fetch');
+  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  check(isFilled(userAgent), 'userAgent', 'be a non-empty string');
 
-  const isRetrySafe = createRetrySafety(baseUrl);
-  const transportOptions = { fetch, baseUrl, timeoutMs, maxRetries, backoff, isRetrySafe };
+  const transportOptions = { fetch, baseUrl, allowInsecureHttp, timeoutMs, maxRetries, backoff };
   const auth = createAuth(options.auth, {
     baseUrl,
     send: createTransport(transportOptions),
     dangerouslyAllowBrowser: options.dangerouslyAllowBrowser === true,
   });
-  const transport = createTransport({ ...transportOptions, auth });
 
   const base = createClient<DollrPaths>({
     baseUrl,
-    fetch: transport as (input: Request) => Promise<Response>,
+    fetch: createTransport({ ...transportOptions, auth }) as (input: Request) => Promise<Response>,
     Request: LiteRequest as unknown as typeof Request,
     headers: { Accept: 'application/json', 'User-Agent': userAgent },
     // Same as openapi-fetch's default, built once instead of per call.
     querySerializer: createQuerySerializer(),
   });
+  const basePOST = base.POST as (url: string, init?: { body?: unknown }) => Promise<never>;
 
-  const POST = ((url: string, init?: unknown) => {
-    const refused = executionGuard(url, init);
-    return refused ? Promise.reject(refused) : (base.POST as (u: string, i?: unknown) => Promise<unknown>)(url, init);
+  /** An execution POST is checked like payout() (reference_id, passcode) before anything is sent. */
+  const POST = ((url: string, init?: { body?: unknown }) => {
+    if (typeof url === 'string' && url.includes('/executions/')) {
+      try {
+        assertExecution(init?.body, url.endsWith('/executions/payout'));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return basePOST(url, init);
   }) as DollrClient['POST'];
 
-  const request = ((method: string, url: string, init?: unknown) => {
-    const refused = typeof method === 'string' && method.toUpperCase() === 'POST' ? executionGuard(url, init) : undefined;
-    return refused
-      ? Promise.reject(refused)
-      : (base.request as (m: string, u: string, i?: unknown) => Promise<unknown>)(method, url, init);
-  }) as DollrClient['request'];
+  const request = ((method: string, url: string, init?: object) =>
+    typeof method === 'string' && method.toUpperCase() === 'POST'
+      ? POST(url as never, init as never)
+      : (base.request as (m: string, u: string, i?: object) => Promise<never>)(method, url, init)) as DollrClient['request'];
 
-  const payout = createPayout(
-    (body, signal) => base.POST('/v1/executions/payout', signal ? { body, signal } : { body }),
-    auth,
-  );
+  const payout = createPayout((body, signal) => base.POST('/v1/executions/payout', { body, signal }), auth);
 
   return { ...base, POST, request, payout };
 }

@@ -1,36 +1,35 @@
 /**
  * Error classes. Invariant: no message, property, `cause` or `toJSON()` output carries the
  * bearer token, the client secret or the passcode code. Errors never keep the request,
- * its headers or the client options.
+ * its headers or the client options, so every own enumerable field is safe to serialize.
  */
 import type { RawValidationIssue, ValidationIssue } from './types.js';
 import { redactJson, redactText } from './redact.js';
 
 /** Base class of every error this package throws. */
 export class DollrError extends Error {
-  /** Only safe, serializable fields; subclasses extend it. */
+  /** `name`, `message` and the own fields (safe by construction); `headers` is left out. */
   toJSON(): Record<string, unknown> {
-    return { name: this.name, message: this.message };
+    const { headers: _headers, ...fields } = this as unknown as Record<string, unknown>;
+    return { name: this.name, message: this.message, ...fields };
   }
 }
 
 /** Invalid input (options or request data), refused before any network call. */
 export class DollrInputError extends DollrError {
-  /** Dotted path of the offending value, e.g. `passcode.token.phone` or `baseUrl`. */
-  readonly field: string;
-
-  constructor(field: string, message: string) {
+  constructor(
+    /** Dotted path of the offending value, e.g. `passcode.token.phone` or `baseUrl`. */
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
-    this.field = field;
-  }
-
-  override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), field: this.field };
   }
 }
 
 export interface DollrApiErrorInit {
   status: number;
+  /** The response's reason phrase, e.g. `Unprocessable Entity`; omitted from the message when empty. */
+  statusText?: string;
   body: unknown;
   headers: Headers;
   attempts: number;
@@ -57,24 +56,13 @@ export class DollrApiError extends DollrError {
     const secrets = init.secrets ?? [];
     const body = redactJson(init.body, secrets);
     const issues = init.status === 422 ? parseIssues(body) : [];
-    super(redactText(formatApiMessage(init.status, body, issues, init.context), secrets));
+    super(redactText(formatApiMessage(init, body, issues), secrets));
     this.status = init.status;
     this.body = body;
     this.issues = issues;
     this.headers = init.headers;
     this.referenceId = init.referenceId;
     this.attempts = init.attempts;
-  }
-
-  override toJSON(): Record<string, unknown> {
-    return {
-      ...super.toJSON(),
-      status: this.status,
-      issues: this.issues,
-      body: this.body,
-      referenceId: this.referenceId,
-      attempts: this.attempts,
-    };
   }
 }
 
@@ -98,16 +86,12 @@ export class DollrConnectionError extends DollrError {
     this.attempts = init.attempts;
     this.code = init.code;
   }
-
-  override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), code: this.code, referenceId: this.referenceId, attempts: this.attempts };
-  }
 }
 
 /** An attempt exceeded `timeoutMs` and no retry was allowed or left. */
 export class DollrTimeoutError extends DollrConnectionError {}
 
-// `name` lives on the prototype so it is not an own enumerable field cluttering logs.
+// `name` lives on the prototype (non-enumerable) so it is not an own field cluttering logs.
 // Explicit strings: minifiers rename classes.
 for (const [ErrorClass, name] of [
   [DollrError, 'DollrError'],
@@ -116,60 +100,28 @@ for (const [ErrorClass, name] of [
   [DollrConnectionError, 'DollrConnectionError'],
   [DollrTimeoutError, 'DollrTimeoutError'],
 ] as const) {
-  Object.defineProperty(ErrorClass.prototype, 'name', {
-    value: name,
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
+  Object.defineProperty(ErrorClass.prototype, 'name', { value: name, writable: true, configurable: true });
 }
 
-const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Entity',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
-function isRawIssue(value: unknown): value is RawValidationIssue {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return Array.isArray(v.loc) && typeof v.msg === 'string';
-}
+const isRawIssue = (item: unknown): item is RawValidationIssue =>
+  Array.isArray((item as RawValidationIssue | null)?.loc) && typeof (item as RawValidationIssue).msg === 'string';
 
 /** FastAPI `{ detail: [{ loc, msg, type }] }` to `{ path, message, type }[]`. */
 export function parseIssues(body: unknown): ValidationIssue[] {
-  const detail = typeof body === 'object' && body !== null ? (body as { detail?: unknown }).detail : undefined;
+  const detail = (body as { detail?: unknown } | null | undefined)?.detail;
   if (!Array.isArray(detail)) return [];
-  const issues: ValidationIssue[] = [];
-  for (const item of detail) {
-    if (!isRawIssue(item)) continue;
-    issues.push({
-      path: item.loc.map(String).join('.'),
-      message: item.msg,
-      type: typeof item.type === 'string' ? item.type : 'unknown',
-    });
-  }
-  return issues;
+  return detail.filter(isRawIssue).map((item) => ({
+    path: item.loc.join('.'),
+    message: item.msg,
+    type: typeof item.type === 'string' ? item.type : 'unknown',
+  }));
 }
 
-function formatApiMessage(status: number, body: unknown, issues: ValidationIssue[], context?: string): string {
-  const head = `${context ? `${context}: ` : ''}${status}${STATUS_TEXT[status] ? ` ${STATUS_TEXT[status]}` : ''}`;
+/** `[context: ]status[ statusText][: detail]`, the detail being the 422 issues or a string `detail`. */
+function formatApiMessage(init: DollrApiErrorInit, body: unknown, issues: ValidationIssue[]): string {
+  const head = `${init.context ? `${init.context}: ` : ''}${init.status}${init.statusText ? ` ${init.statusText}` : ''}`;
   if (issues.length > 0) return `${head}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
-  const detail = typeof body === 'object' && body !== null ? (body as { detail?: unknown }).detail : body;
-  if (typeof detail === 'string' && detail.trim() !== '') {
-    return `${head}: ${detail.length > 300 ? `${detail.slice(0, 300)}...` : detail}`;
-  }
-  return head;
+  const detail = (body as { detail?: unknown } | null | undefined)?.detail ?? body;
+  if (typeof detail !== 'string' || detail.trim() === '') return head;
+  return `${head}: ${detail.length > 300 ? `${detail.slice(0, 300)}...` : detail}`;
 }

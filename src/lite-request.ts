@@ -26,8 +26,7 @@ export class LiteRequest {
    * real Requests too, so middleware may return `new Request(...)`.
    */
   static [Symbol.hasInstance](value: unknown): boolean {
-    if (typeof value !== 'object' || value === null) return false;
-    return #lite in value || (typeof Request === 'function' && value instanceof Request);
+    return LiteRequest.isLite(value) || (typeof Request === 'function' && value instanceof Request);
   }
 
   /** Brand check that real Requests fail. */
@@ -40,18 +39,13 @@ export class LiteRequest {
   }
 
   clone(): LiteRequest {
-    return new LiteRequest(this.url, {
-      method: this.method,
-      headers: new Headers(this.headers),
-      body: this.body,
-      signal: this.signal,
-    });
+    const { url, method, body, signal } = this;
+    return new LiteRequest(url, { method, headers: new Headers(this.headers), body, signal });
   }
 
+  // Body readers for middleware; the body stays readable (a string body is kept as is).
   text(): Promise<string> {
-    if (typeof this.body === 'string') return Promise.resolve(this.body);
-    if (this.body === null) return Promise.resolve('');
-    return new Response(this.body).text();
+    return typeof this.body === 'string' ? Promise.resolve(this.body) : new Response(this.body).text();
   }
 
   async json(): Promise<unknown> {
@@ -68,9 +62,5 @@ export class LiteRequest {
 
   formData(): Promise<FormData> {
     return new Response(this.body).formData();
-  }
-
-  toString(): string {
-    return `LiteRequest ${this.method} ${this.url}`;
   }
 }

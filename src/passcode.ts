@@ -26,60 +26,53 @@ export interface CreatePasscodeOptions {
   device: Device;
 }
 
-const PHONE = /^\d{8,15}$/;
+export const DEFAULT_USER_AGENT = `dollr-client/${VERSION}`;
 const DEVICE_FIELDS = ['name', 'type', 'platform', 'user_agent', 'client_ip'] as const;
+const PHONE_EXAMPLE = 'e.g. 231771234567';
 
-function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value.trim() !== '';
+/** Throws DollrInputError(field, "<field> must <rule>"). */
+export function fail(field: string, rule: string): never {
+  throw new DollrInputError(field, `${field} must ${rule}`);
 }
 
-function requireNonEmpty(value: unknown, field: string): asserts value is string {
-  if (!isNonEmptyString(value)) throw new DollrInputError(field, `${field} must be a non-empty string`);
+/** Fails with `field` and `rule` unless `ok`. */
+export function check(ok: unknown, field: string, rule: string): asserts ok {
+  if (!ok) fail(field, rule);
 }
 
-function checkPhone(phone: unknown, field: string): void {
-  if (typeof phone !== 'string') throw new DollrInputError(field, `${field} must be a string of digits`);
-  if (PHONE.test(phone)) return;
-  if (/[+\s]/.test(phone)) {
-    throw new DollrInputError(field, `${field} must be digits only without '+' or spaces, e.g. 231771234567`);
-  }
-  throw new DollrInputError(field, `${field} must be 8 to 15 digits (E.164 without '+'), e.g. 231771234567`);
-}
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+export const isFilled = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
+
+const NON_EMPTY = 'be a non-empty string';
 
 /** Throws DollrInputError unless every device field is a non-empty string and client_ip an IP. */
-export function assertDevice(device: unknown, prefix = 'passcode.device'): asserts device is Device {
-  if (typeof device !== 'object' || device === null) {
-    throw new DollrInputError(prefix, `${prefix} must be an object`);
-  }
-  const d = device as Record<string, unknown>;
-  for (const key of DEVICE_FIELDS) requireNonEmpty(d[key], `${prefix}.${key}`);
-  if (!isIP(d.client_ip as string)) {
-    throw new DollrInputError(`${prefix}.client_ip`, `${prefix}.client_ip must be an IPv4 or IPv6 address`);
-  }
+export function assertDevice(device: unknown): asserts device is Device {
+  check(isObject(device), 'passcode.device', 'be an object');
+  for (const key of DEVICE_FIELDS) check(isFilled(device[key]), `passcode.device.${key}`, NON_EMPTY);
+  check(isIP(device.client_ip as string), 'passcode.device.client_ip', 'be an IPv4 or IPv6 address');
 }
 
 /** Throws DollrInputError unless `passcode` is a complete, well-formed passcode object. */
-export function assertPasscode(passcode: unknown, prefix = 'passcode'): asserts passcode is Passcode {
-  if (typeof passcode !== 'object' || passcode === null) {
-    throw new DollrInputError(prefix, `${prefix} must be an object; build it with createPasscode()`);
-  }
-  const { token, device } = passcode as { token?: unknown; device?: unknown };
-  if (typeof token !== 'object' || token === null) {
-    throw new DollrInputError(`${prefix}.token`, `${prefix}.token must be an object`);
-  }
-  const t = token as Record<string, unknown>;
-  requireNonEmpty(t.code, `${prefix}.token.code`);
-  const hasPhone = t.phone !== undefined && t.phone !== null;
-  const hasUserId = t.user_id !== undefined && t.user_id !== null;
-  if (hasPhone) checkPhone(t.phone, `${prefix}.token.phone`);
-  if (hasUserId) requireNonEmpty(t.user_id, `${prefix}.token.user_id`);
-  if (!hasPhone && !hasUserId) {
-    throw new DollrInputError(
-      `${prefix}.token.phone`,
-      `${prefix}.token needs the merchant's phone (digits, e.g. 231771234567) or user_id`,
+export function assertPasscode(passcode: unknown): asserts passcode is Passcode {
+  check(isObject(passcode), 'passcode', 'be an object; build it with createPasscode()');
+  const token = passcode.token;
+  check(isObject(token), 'passcode.token', 'be an object');
+  check(isFilled(token.code), 'passcode.token.code', NON_EMPTY);
+  const { phone, user_id } = token;
+  if (phone != null && !(typeof phone === 'string' && /^\d{8,15}$/.test(phone))) {
+    fail(
+      'passcode.token.phone',
+      /[+\s]/.test(String(phone))
+        ? `be digits only without '+' or spaces, ${PHONE_EXAMPLE}`
+        : `be 8 to 15 digits (E.164 without '+'), ${PHONE_EXAMPLE}`,
     );
   }
-  assertDevice(device, `${prefix}.device`);
+  if (user_id != null) check(isFilled(user_id), 'passcode.token.user_id', NON_EMPTY);
+  if (phone == null && user_id == null) {
+    throw new DollrInputError('passcode.token.phone', `passcode.token needs the merchant's phone (digits, ${PHONE_EXAMPLE}) or user_id`);
+  }
+  assertDevice(passcode.device);
 }
 
 /** The device block for a payout sent from a backend server. */
@@ -88,7 +81,7 @@ export function serverDevice(options: ServerDeviceOptions): Device {
     name: options.name ?? 'Payout Server',
     type: 'SERVER',
     platform: 'NODE',
-    user_agent: options.userAgent ?? `dollr-client/${VERSION}`,
+    user_agent: options.userAgent ?? DEFAULT_USER_AGENT,
     client_ip: options.clientIp,
   };
   assertDevice(device);

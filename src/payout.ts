@@ -1,7 +1,7 @@
 /** `client.payout()`: the validated, throwing convenience over `POST /v1/executions/payout`. */
 import type { AuthProvider } from './auth.js';
-import { DollrApiError, DollrConnectionError, DollrError, DollrInputError } from './errors.js';
-import { assertPasscode } from './passcode.js';
+import { DollrApiError, DollrConnectionError, DollrError } from './errors.js';
+import { assertPasscode, check, isObject } from './passcode.js';
 import { isReferenceId } from './reference-id.js';
 import { attemptsOf } from './transport.js';
 import type { ExecutionResponse, Passcode, PayoutRequest } from './types.js';
@@ -26,25 +26,40 @@ type PostPayout = (body: PayoutRequest, signal: AbortSignal | undefined) => Prom
   response: Response;
 }>;
 
+/**
+ * Refuses an execution body (from payout() or a raw POST) whose reference_id is not a v4 UUID,
+ * or, for a payout, whose passcode is incomplete: before serialization or any network call.
+ */
+export function assertExecution(body: unknown, isPayout: boolean): void {
+  const { reference_id, passcode } = (isObject(body) ? body : {}) as Partial<PayoutRequest>;
+  check(
+    isReferenceId(reference_id),
+    'reference_id',
+    'be a version-4 UUID: create it with newReferenceId() and store it before sending',
+  );
+  if (isPayout) assertPasscode(passcode);
+}
+
 function toId(value: unknown, field: string): string {
-  if (typeof value === 'string' && value.trim() !== '') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  throw new DollrInputError(field, `${field} must be a non-empty string or a finite number`);
+  check(
+    typeof value === 'string' ? value.trim() !== '' : Number.isSafeInteger(value) && (value as number) >= 0,
+    field,
+    'be a non-empty string or a non-negative integer',
+  );
+  return String(value);
 }
 
 /** Validates the input and builds the exact body sent (and re-sent) for this payout. */
 export function buildPayoutBody(input: PayoutInput): PayoutRequest {
-  if (typeof input !== 'object' || input === null) throw new DollrInputError('payout', 'payout input must be an object');
-  const session_id = toId(input.sessionId, 'session_id');
-  const payout_account_id = toId(input.payoutAccountId, 'payout_account_id');
-  if (!isReferenceId(input.referenceId)) {
-    throw new DollrInputError(
-      'reference_id',
-      'reference_id must be a version-4 UUID: create it with newReferenceId() and store it before sending',
-    );
-  }
-  assertPasscode(input.passcode);
-  return { session_id, payout_account_id, reference_id: input.referenceId, passcode: input.passcode };
+  check(isObject(input), 'payout', 'be called with an input object');
+  const body = {
+    session_id: toId(input.sessionId, 'session_id'),
+    payout_account_id: toId(input.payoutAccountId, 'payout_account_id'),
+    reference_id: input.referenceId,
+    passcode: input.passcode,
+  };
+  assertExecution(body, true);
+  return body;
 }
 
 export function createPayout(post: PostPayout, auth: AuthProvider) {
@@ -64,6 +79,7 @@ export function createPayout(post: PostPayout, auth: AuthProvider) {
     if (!response.ok) {
       throw new DollrApiError({
         status: response.status,
+        statusText: response.statusText,
         body: result.error,
         headers: response.headers,
         attempts: attemptsOf(response),

@@ -2,6 +2,7 @@
  * Retry policy: which requests may be sent again, and when. The rule that matters most:
  * a POST that can move money or create a resource is never repeated unless repeating it
  * is provably harmless (an execution with its reference_id, or a request that never left).
+ * Which URLs are executions is decided once per client, in the transport.
  */
 
 export interface BackoffOptions {
@@ -20,64 +21,53 @@ export type ResolvedBackoff = Required<BackoffOptions>;
 
 export const DEFAULT_BACKOFF: ResolvedBackoff = { initialDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60_000 };
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+/** Methods that are idempotent by definition: always retry-safe. */
+export const SAFE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+
+const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
 /** Statuses worth another attempt; the request may be repeated only if it is retry-safe. */
 export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
+  return RETRYABLE_STATUSES.has(status);
 }
 
-/**
- * Prefix classifier for retry safety, built once per client: no URL parsing per call.
- * Execution POSTs are idempotent by reference_id; the token endpoint has no side effect.
- */
-export function createRetrySafety(baseUrl: string): (method: string, url: string) => boolean {
-  const executions = `${baseUrl}/v1/executions/`;
-  const token = `${baseUrl}/v1/jwt/client/obtain/token`;
-  return (method, url) =>
-    SAFE_METHODS.has(method) || (method === 'POST' && (url.startsWith(executions) || url === token));
-}
-
-/** True for an execution POST URL: a retry re-sends the same reference_id. */
-export function isExecutionUrl(baseUrl: string, url: string): boolean {
-  return url.startsWith(`${baseUrl}/v1/executions/`);
-}
-
+/** Failures that prove no byte reached the server. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** System error code of a fetch failure: undici puts it on `cause` (or on an AggregateError's parts). */
 export function errorCode(error: unknown): string | undefined {
-  let current: unknown = error;
+  let current = error as { code?: unknown; errors?: unknown; cause?: unknown } | null | undefined;
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const { code, errors, cause } = current as { code?: unknown; errors?: unknown; cause?: unknown };
+    const { code, errors, cause } = current;
     if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
     if (Array.isArray(errors) && errors.length > 0) {
       const codes = errors.map(errorCode);
       if (codes.every((c) => c !== undefined && c === codes[0])) return codes[0];
     }
-    current = cause;
+    current = cause as typeof current;
   }
   return undefined;
 }
 
 /** True only when the failure proves no byte reached the server (refused, DNS failure). */
 export function neverSent(error: unknown): boolean {
-  const code = errorCode(error);
-  return code !== undefined && NOT_SENT_CODES.has(code);
+  return NOT_SENT_CODES.has(errorCode(error) as string);
 }
+
+const SECONDS = /^\d+(\.\d+)?$/;
 
 /**
  * Delay the server asked for, in ms: `retry-after-ms`, then `Retry-After` as seconds or an
  * HTTP date. `undefined` when absent or unparsable.
  */
 export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
-  const ms = headers.get('retry-after-ms');
-  if (ms !== null && /^\d+(\.\d+)?$/.test(ms.trim())) return Number(ms);
-  const value = headers.get('retry-after');
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
+  const ms = headers.get('retry-after-ms')?.trim();
+  if (ms && SECONDS.test(ms)) return Number(ms);
+  const value = headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (SECONDS.test(value)) return Number(value) * 1000;
+  // Every HTTP-date form has a time of day; without one, Date.parse would take "-1" or "May 5".
+  const date = /\d:\d\d:\d\d/.test(value) ? Date.parse(value) : NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 

@@ -3,13 +3,13 @@
  * safe retries, then calls the user's (or global) fetch with a plain init object.
  */
 import type { AuthProvider } from './auth.js';
-import { DollrConnectionError, DollrTimeoutError } from './errors.js';
+import { DollrConnectionError, DollrInputError, DollrTimeoutError } from './errors.js';
 import { LiteRequest } from './lite-request.js';
 import { redactText } from './redact.js';
 import {
+  SAFE_METHODS,
   backoffDelay,
   errorCode,
-  isExecutionUrl,
   isRetryableStatus,
   neverSent,
   retryAfterMs,
@@ -24,12 +24,44 @@ export type Transport = (request: Request | LiteRequest) => Promise<Response>;
 
 export interface TransportOptions {
   fetch: FetchLike;
+  /** Normalized by `checkBaseUrl`. */
   baseUrl: string;
+  allowInsecureHttp: boolean;
   timeoutMs: number;
   maxRetries: number;
   backoff: ResolvedBackoff;
-  isRetrySafe: (method: string, url: string) => boolean;
   auth?: AuthProvider | undefined;
+}
+
+export const TOKEN_PATH = '/v1/jwt/client/obtain/token';
+
+const isLoopback = (hostname: string): boolean =>
+  hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+
+const refuseBaseUrl = (problem: string): DollrInputError => new DollrInputError('baseUrl', `baseUrl ${problem}`);
+
+/**
+ * Plain `http:` sends tokens and passcodes in clear text: refused unless the host is loopback
+ * or `allowInsecureHttp` is set. Applies to the client option and to a per-request `baseUrl`.
+ */
+function checkHttp(url: URL, allowInsecureHttp: boolean): void {
+  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopback(url.hostname)) {
+    throw refuseBaseUrl('uses plain http: to a non-loopback host; use https, or set allowInsecureHttp: true');
+  }
+}
+
+/** Validates the client's `baseUrl` and returns it normalized, without trailing slashes. */
+export function checkBaseUrl(raw: unknown, allowInsecureHttp: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(raw as string);
+  } catch {
+    throw refuseBaseUrl('must be an absolute URL string, e.g. https://api.heydollr.app');
+  }
+  checkHttp(url, allowInsecureHttp);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuseBaseUrl('must use https: (or http: on loopback)');
+  if (url.search || url.hash) throw refuseBaseUrl('must not have a query or fragment');
+  return url.href.replace(/\/+$/, '');
 }
 
 // Non-2xx responses remember how many attempts they took, for DollrApiError.attempts.
@@ -54,10 +86,14 @@ function discard(response: Response): void {
 }
 
 export function createTransport(options: TransportOptions): Transport {
-  const { fetch, baseUrl, timeoutMs, maxRetries, backoff, isRetrySafe, auth } = options;
+  const { fetch, baseUrl, allowInsecureHttp, timeoutMs, maxRetries, backoff, auth } = options;
   const useTimer = timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS;
+  // Classification by string prefix, built once: no URL parsing per call.
+  const home = `${baseUrl}/`;
+  const executions = `${baseUrl}/v1/executions/`;
+  const tokenUrl = baseUrl + TOKEN_PATH;
 
-  /** One HTTP attempt. Rejects with whatever fetch rejects with; `timedOut` tells timeouts apart. */
+  /** One HTTP attempt. Rejects with whatever fetch rejects with, or TIMED_OUT. */
   async function attempt(request: Request | LiteRequest, token: string | undefined, cloneNative: boolean) {
     const userSignal = request.signal;
     let controller: AbortController | undefined;
@@ -98,7 +134,11 @@ export function createTransport(options: TransportOptions): Transport {
   return async function send(request: Request | LiteRequest): Promise<Response> {
     const { method, url } = request;
     const userSignal = request.signal;
-    const retrySafe = isRetrySafe(method, url);
+    // A per-request `baseUrl` gets the same http: check as the client option.
+    if (url.startsWith('http:') && !url.startsWith(home)) checkHttp(new URL(url), allowInsecureHttp);
+    const execution = url.startsWith(executions);
+    // Executions are idempotent by reference_id; the token endpoint has no side effect.
+    const retrySafe = SAFE_METHODS.has(method) || (method === 'POST' && (execution || url === tokenUrl));
     let attempts = 0;
     let retries = 0;
     let renewedAuth = false;
@@ -122,11 +162,11 @@ export function createTransport(options: TransportOptions): Transport {
           await sleep(backoffDelay(retries, backoff), userSignal);
           continue;
         }
-        throw connectionError(request, error, timedOut, attempts, retrySafe);
+        throw connectionError(request, timedOut ? undefined : error, attempts, execution, retrySafe);
       }
 
       const status = response.status;
-      if (status === 401 && token !== undefined && !renewedAuth && auth?.renewAfter401(token)) {
+      if (status === 401 && token !== undefined && !renewedAuth && auth?.renew(token)) {
         // A 401 means the request was refused, not processed: one re-send with a new token.
         renewedAuth = true;
         discard(response);
@@ -147,43 +187,39 @@ export function createTransport(options: TransportOptions): Transport {
     }
   };
 
+  /** The error for a request that got no response; `error` is undefined for a timeout. */
   function connectionError(
     request: Request | LiteRequest,
     error: unknown,
-    timedOut: boolean,
     attempts: number,
+    execution: boolean,
     retrySafe: boolean,
   ): DollrConnectionError {
-    const url = request.url;
-    const path = url.replace(/^[a-z][a-z\d+.-]*:\/\/[^/]+/i, '').replace(/\?.*$/, '');
-    const execution = isExecutionUrl(baseUrl, url);
-    const referenceId = execution ? referenceIdOf(request) : undefined;
+    const timedOut = error === undefined;
     const code = timedOut ? 'ETIMEDOUT' : errorCode(error);
     const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
-    let what: string;
-    if (timedOut) what = `timed out after ${timeoutMs} ms${tries}`;
-    else {
-      const reason = code ?? (error instanceof Error ? error.message : 'network error');
-      what = `failed${tries}: ${redactText(reason, auth?.secrets() ?? [])}`;
-    }
-    let outcome: string;
-    if (!timedOut && neverSent(error)) outcome = 'the request was not sent.';
-    else if (execution) {
-      outcome =
-        'the outcome is unknown: the payout may have been processed. Re-send the same body with the same ' +
-        'reference_id (or check its status) before creating a new attempt.';
-    } else if (retrySafe) outcome = 'no response was received.';
-    else outcome = 'the outcome is unknown (the request may have been processed), so it was not retried.';
-    const message = `${request.method} ${path} ${what}; ${outcome}`;
-    const init = { attempts, referenceId, code, cause: timedOut ? undefined : error };
+    const what = timedOut
+      ? `timed out after ${timeoutMs} ms${tries}`
+      : `failed${tries}: ${redactText(code ?? (error instanceof Error ? error.message : 'network error'), auth?.secrets() ?? [])}`;
+    const outcome =
+      !timedOut && neverSent(error)
+        ? 'the request was not sent.'
+        : execution
+          ? 'the outcome is unknown: the payout may have been processed. Re-send the same body with the same ' +
+            'reference_id (or check its status) before creating a new attempt.'
+          : retrySafe
+            ? 'no response was received.'
+            : 'the outcome is unknown (the request may have been processed), so it was not retried.';
+    const message = `${request.method} ${new URL(request.url).pathname} ${what}; ${outcome}`;
+    const init = { attempts, referenceId: execution ? referenceIdOf(request) : undefined, code, cause: error };
     return timedOut ? new DollrTimeoutError(message, init) : new DollrConnectionError(message, init);
   }
 }
 
+/** The reference_id of an execution body we serialized ourselves. */
 function referenceIdOf(request: Request | LiteRequest): string | undefined {
-  if (!LiteRequest.isLite(request) || typeof request.body !== 'string') return undefined;
   try {
-    const id = (JSON.parse(request.body) as { reference_id?: unknown }).reference_id;
+    const id = (JSON.parse(request.body as string) as { reference_id?: unknown }).reference_id;
     return typeof id === 'string' ? id : undefined;
   } catch {
     return undefined;

@@ -65,6 +65,45 @@ describe('client.POST', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('refuses an execution with a bad passcode through POST and request, before any request', async () => {
+    const client = testClient(server.url);
+    const body = { ...payoutBody(), passcode: { ...passcode, token: { phone: '+231771234567', code: SECRET_CODE } } };
+    for (const error of [
+      await rejection(client.POST('/v1/executions/payout', { body })),
+      await rejection(client.request('post', '/v1/executions/payout', { body })),
+    ]) {
+      expect(error).toBeInstanceOf(DollrInputError);
+      expect((error as DollrInputError).field).toBe('passcode.token.phone');
+      expect((error as Error).message).not.toContain(SECRET_CODE);
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('refuses a per-request baseUrl with plain http: to a non-loopback host, like the client option', async () => {
+    const client = testClient(server.url);
+    const viaPost = await rejection(
+      client.POST('/v1/executions/payout', { body: payoutBody(), baseUrl: 'http://api.heydollr.app' }),
+    );
+    const viaGet = await rejection(
+      client.GET('/v1/status/payout/{reference_id}' as never, { baseUrl: 'http://localhost.evil.example' } as never),
+    );
+    for (const error of [viaPost, viaGet]) {
+      expect(error).toBeInstanceOf(DollrInputError);
+      expect((error as DollrInputError).field).toBe('baseUrl');
+      expect((error as Error).message).toMatch(/use https, or set allowInsecureHttp: true/);
+    }
+    expect(server.requests).toHaveLength(0);
+    // Loopback, or an explicit opt-in, is allowed per request as it is for the client.
+    const other = await startTestServer((_req, res) => sendJson(res, 200, executionResponse('x')));
+    try {
+      const local = other.url.replace('127.0.0.1', 'localhost');
+      expect((await client.POST('/v1/executions/payout', { body: payoutBody(), baseUrl: local })).response.status).toBe(200);
+      expect(other.requests).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('returns 422 bodies as { error } like openapi-fetch', async () => {
     server.handle((_req, res) => sendJson(res, 422, { detail: [{ loc: ['body', 'x'], msg: 'bad', type: 't' }] }));
     const { data, error, response } = await testClient(server.url).POST('/v1/executions/payout', { body: payoutBody() });
@@ -91,6 +130,11 @@ describe('client.payout', () => {
   it.each([
     ['session_id', { sessionId: Number.NaN }],
     ['session_id', { sessionId: Number.POSITIVE_INFINITY }],
+    ['session_id', { sessionId: -1 }],
+    ['session_id', { sessionId: 4.2 }],
+    ['session_id', { sessionId: Number.MAX_SAFE_INTEGER + 1 }],
+    ['payout_account_id', { payoutAccountId: -18 }],
+    ['payout_account_id', { payoutAccountId: 2 ** 60 }],
     ['session_id', { sessionId: '' }],
     ['payout_account_id', { payoutAccountId: '  ' }],
     ['payout_account_id', { payoutAccountId: null }],

@@ -44,14 +44,21 @@ describe('contract: Prism mock', () => {
   });
 
   it('a body Prism rejects becomes a 422 DollrApiError without the passcode code', async () => {
-    // Bypass local validation with the raw client to see the server's answer.
+    // Local validation refuses this body on every client path (payout, POST, request), so a
+    // middleware swaps it in after the check to see the server's answer.
     const body = payoutBody();
     const tooLong = { ...body, passcode: { ...body.passcode, token: { code: SECRET_CODE, phone: '2317712345678901' } } };
-    const { error, response } = await client().POST('/v1/executions/payout', { body: tooLong });
+    const raw = client();
+    raw.use({
+      onRequest: ({ request }) =>
+        new Request(request.url, { method: request.method, headers: request.headers, body: JSON.stringify(tooLong) }),
+    });
+    const { error, response } = await raw.POST('/v1/executions/payout', { body });
     expect(response.status).toBe(422);
     expect(Array.isArray(error?.detail)).toBe(true);
     const apiError = new DollrApiError({
       status: response.status,
+      statusText: response.statusText,
       body: error,
       headers: response.headers,
       attempts: 1,

@@ -32,6 +32,7 @@ describe('error classes', () => {
   it('formats a 422 from FastAPI detail items', () => {
     const error = new DollrApiError({
       status: 422,
+      statusText: 'Unprocessable Entity',
       body: {
         detail: [
           { loc: ['body', 'passcode', 'token', 'phone'], msg: 'String should have at most 15 characters', type: 'string_too_long' },
@@ -56,18 +57,22 @@ describe('error classes', () => {
   it('uses a string detail for other statuses', () => {
     const error = new DollrApiError({
       status: 401,
+      statusText: 'Unauthorized',
       body: { detail: 'Could not validate credentials' },
       headers: new Headers(),
       attempts: 2,
     });
     expect(error.message).toBe('401 Unauthorized: Could not validate credentials');
     expect(error.issues).toEqual([]);
+    // The reason phrase comes from the response (statusText); without one the code stands alone.
     expect(new DollrApiError({ status: 599, body: undefined, headers: new Headers(), attempts: 1 }).message).toBe('599');
+    expect(new DollrApiError({ status: 401, statusText: '', body: null, headers: new Headers(), attempts: 1 }).message).toBe('401');
   });
 
   it('redacts echoed inputs and known secrets everywhere', () => {
     const error = new DollrApiError({
       status: 422,
+      statusText: 'Unprocessable Entity',
       body: {
         detail: [
           {
