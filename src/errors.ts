@@ -42,15 +42,16 @@ export interface DollrApiErrorInit {
 
 /** The API answered with a non-2xx status (after any retries). */
 export class DollrApiError extends DollrError {
-  readonly status: number;
+  // `declare`: assigned in the constructor, no separate field initializers to emit.
+  declare readonly status: number;
   /** Parsed response body (JSON when possible), with secrets and echoed inputs removed. */
-  readonly body: unknown;
+  declare readonly body: unknown;
   /** Normalized 422 issues; empty for other statuses. */
-  readonly issues: ValidationIssue[];
-  readonly headers: Headers;
-  readonly referenceId: string | undefined;
+  declare readonly issues: ValidationIssue[];
+  declare readonly headers: Headers;
+  declare readonly referenceId: string | undefined;
   /** HTTP attempts made, retries included. */
-  readonly attempts: number;
+  declare readonly attempts: number;
 
   constructor(init: DollrApiErrorInit) {
     const secrets = init.secrets ?? [];
@@ -76,9 +77,9 @@ export interface DollrConnectionErrorInit {
 
 /** No HTTP response was obtained: connection refused, reset, DNS failure, ... */
 export class DollrConnectionError extends DollrError {
-  readonly referenceId: string | undefined;
-  readonly attempts: number;
-  readonly code: string | undefined;
+  declare readonly referenceId: string | undefined;
+  declare readonly attempts: number;
+  declare readonly code: string | undefined;
 
   constructor(message: string, init: DollrConnectionErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
