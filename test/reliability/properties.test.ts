@@ -169,6 +169,49 @@ describe('Retry-After parsing (retryAfterMs in src/retry.ts)', () => {
     );
   });
 
+  it('all three HTTP-date forms (IMF-fixdate, RFC 850, asctime) are UTC, whatever the local time zone', () => {
+    // RFC 9110 section 5.6.7: recipients must accept the obsolete forms too, and every
+    // form is in GMT (asctime just does not say so). A zone east of UTC must not turn
+    // "in 5 s" into "now" (retrying sooner than asked), nor a zone west into hours.
+    const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+    const FULL_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+    const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    const two = (n: number) => String(n).padStart(2, '0');
+    const forms = (d: Date): string[] => {
+      const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+      const mon = MONTHS[d.getUTCMonth()];
+      return [
+        d.toUTCString(),
+        `${FULL_DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())}-${mon}-${two(d.getUTCFullYear() % 100)} ${time} GMT`,
+        `${DAYS[d.getUTCDay()]} ${mon} ${String(d.getUTCDate()).padStart(2, ' ')} ${time} ${d.getUTCFullYear()}`,
+      ];
+    };
+    const savedTz = process.env.TZ;
+    try {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: -86_400, max: 86_400 }),
+          fc.constantFrom('UTC', 'Asia/Tokyo', 'America/New_York', 'Pacific/Kiritimati'),
+          (offsetSeconds, tz) => {
+            process.env.TZ = tz;
+            const at = NOW + offsetSeconds * 1000;
+            for (const value of forms(new Date(at))) {
+              expect({ value, tz, delay: retryAfterMs(headers(value), NOW) }).toEqual({
+                value,
+                tz,
+                delay: Math.max(0, at - NOW),
+              });
+            }
+          },
+        ),
+        { numRuns: 200 },
+      );
+    } finally {
+      if (savedTz === undefined) delete process.env.TZ;
+      else process.env.TZ = savedTz;
+    }
+  });
+
   it('garbage without digits: no delay at all (the caller falls back to its own backoff)', () => {
     const garbage = fc.oneof(
       fc.constantFrom('', ' ', 'soon', 'never', 'NaN', 'Infinity', 'five', '--', 'null', 'Retry later'),
