@@ -77,6 +77,8 @@ export interface UnitResult {
   /** CPU paired ratio median ≥ target. */
   meetsTargetCpu: boolean | null;
   tokenRequests: number;
+  /** TCP connections the server accepted during this row's measured units (keep-alive: expect ~0). */
+  newConnections: number;
 }
 
 export interface VariantStatus {
@@ -455,6 +457,7 @@ interface Sample {
   serverCpuUs: number;
   served: number;
   tokens: number;
+  connections: number;
 }
 
 async function runBatch(call: Call, mode: Mode, n: number): Promise<void> {
@@ -489,6 +492,7 @@ async function measure(server: BenchServer, call: Call, mode: Mode, n: number, g
     serverCpuUs: after.cpu.user + after.cpu.system - (before.cpu.user + before.cpu.system),
     served: after.counts.payout - before.counts.payout,
     tokens: after.counts.token - before.counts.token,
+    connections: after.counts.connections - before.counts.connections,
   };
 }
 
@@ -592,6 +596,7 @@ export async function runHttpBench(opts: HttpOptions): Promise<HttpResult> {
         meetsTarget: l.v.target === null ? null : ratio.median >= l.v.target,
         meetsTargetCpu: l.v.target === null ? null : spread(cpuPaired).median >= l.v.target,
         tokenRequests: l.tokens,
+        newConnections: s.reduce((n, x) => n + x.connections, 0),
       });
     }
     return {

@@ -131,6 +131,8 @@ function formatHttp(h: HttpResult): string {
   );
   for (const v of h.variants)
     if (v.status !== 'ok') lines.push(`  ${v.status.toUpperCase()}: ${v.label}: ${v.note ?? ''}${v.checks.length ? ` — ${v.checks.join('; ')}` : ''}`);
+  const conns = h.units.reduce((n, u) => n + u.newConnections, 0);
+  lines.push(`  keep-alive: ${conns} new TCP connections during all measured units (sockets are opened in the warm-up).`);
   const cc = h.units.find((u) => u.variant === 'dollr-post-cc');
   if (cc) lines.push(`  client-credentials: ${cc.tokenRequests} token requests during measured rounds (expected 0: token cached).`);
   return lines.join('\n');
@@ -250,6 +252,7 @@ async function main(): Promise<void> {
 
   const out: string[] = [
     '',
+    ...(quick ? ['QUICK RUN: a smoke test (short warm-up, few rounds); do not read targets from it.', ''] : []),
     `dollr-client bench — ${meta.date} — ${meta.gitShaShort}${meta.dirtyFiles.length ? ` (+${meta.dirtyFiles.length} uncommitted files)` : ''}`,
     `machine: ${meta.cpuModel}, ${meta.cores} cores, ${meta.totalMemGB} GB; Node ${meta.node} (V8 ${meta.v8}); load avg ${meta.loadavgStart.join(' ')} → ${meta.loadavgEnd?.join(' ')}`,
     '',

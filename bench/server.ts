@@ -29,7 +29,7 @@ export interface CapturedRequest {
 
 export interface ServerStats {
   type: 'stats';
-  counts: { payout: number; token: number; other: number };
+  counts: { payout: number; token: number; other: number; connections: number };
   /** process.cpuUsage() of the server process, microseconds. */
   cpu: { user: number; system: number };
   lastPayout: CapturedRequest | null;
@@ -47,7 +47,7 @@ const payoutLen = String(payoutBuf.length);
 const tokenLen = String(tokenBuf.length);
 const notFoundLen = String(notFoundBuf.length);
 
-const counts = { payout: 0, token: 0, other: 0 };
+const counts = { payout: 0, token: 0, other: 0, connections: 0 };
 let lastPayout: { req: IncomingMessage; chunks: Buffer[] } | null = null;
 let lastToken: { req: IncomingMessage; chunks: Buffer[] } | null = null;
 let lastOther: { req: IncomingMessage; chunks: Buffer[] } | null = null;
@@ -85,6 +85,9 @@ const server = createServer((req, res) => {
     }
   });
 });
+server.on('connection', () => {
+  counts.connections++;
+});
 server.keepAliveTimeout = 120_000;
 server.headersTimeout = 125_000;
 
@@ -103,7 +106,7 @@ process.on('message', (msg: ParentMessage) => {
       lastOther: capture(lastOther),
     });
   } else if (msg.type === 'reset') {
-    counts.payout = counts.token = counts.other = 0;
+    counts.payout = counts.token = counts.other = counts.connections = 0;
     lastPayout = lastToken = lastOther = null;
   } else if (msg.type === 'close') {
     server.closeAllConnections();
