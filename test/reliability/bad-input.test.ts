@@ -227,8 +227,7 @@ describe('numeric ids', () => {
 
 describe('errors from bad input', () => {
   it('carry no secrets in any rendering', () => {
-    // At least: 7 cases x (helper + payout()) + 2 ids x 2 routes + baseUrl. The raw
-    // POST refusals add 7 more once raw POST validates the passcode.
-    expectNoSecrets(errors.errors, 7 * 2 + 4 + 1);
+    // 7 passcode cases x 3 routes + 2 ids x 2 routes + baseUrl.
+    expectNoSecrets(errors.errors, 7 * 3 + 4 + 1);
   });
 });
