@@ -67,7 +67,8 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
   if (!value) return undefined;
   if (SECONDS.test(value)) return Number(value) * 1000;
   // Every HTTP-date form has a time of day; without one, Date.parse would take "-1" or "May 5".
-  const date = /\d:\d\d:\d\d/.test(value) ? Date.parse(value) : NaN;
+  // All are GMT, but asctime does not say so and Date.parse would read it as local time.
+  const date = /\d:\d\d:\d\d/.test(value) ? Date.parse(value.endsWith('GMT') ? value : `${value} GMT`) : NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
