@@ -11,16 +11,14 @@
  * date-time, array, map, nested $refs to shared schemas), so output grows with the operation count.
  * ms/operation is reported so (non-)linearity is visible.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { parse as parseYaml } from 'yaml';
 import { buildOutputs } from '../scripts/lib/codegen.js';
 import { spread, type Spread } from './stats.js';
 
 export const CODEGEN_TARGET_MS_5000 = 10_000;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SEED_MD = '/work/shared/seed/payout-endpoint.md';
 
 export interface CodegenRow {
   name: string;
@@ -152,14 +150,9 @@ export function syntheticSpec(operations: number): Record<string, unknown> {
   };
 }
 
-/** The committed openapi.json; until it exists, the seed excerpt it is built from. */
+/** The committed openapi.json. */
 export function committedSpec(): { spec: unknown; source: string } {
-  const file = `${ROOT}/openapi.json`;
-  if (existsSync(file)) return { spec: JSON.parse(readFileSync(file, 'utf8')) as unknown, source: 'openapi.json' };
-  const md = readFileSync(SEED_MD, 'utf8');
-  const m = /````yaml[^\n]*\n([\s\S]*?)\n````/.exec(md);
-  if (!m?.[1]) throw new Error(`no openapi.json and no yaml block in ${SEED_MD}`);
-  return { spec: parseYaml(m[1]) as unknown, source: `${SEED_MD} (openapi.json not committed yet)` };
+  return { spec: JSON.parse(readFileSync(`${ROOT}/openapi.json`, 'utf8')) as unknown, source: 'openapi.json' };
 }
 
 function countOps(spec: unknown): { operations: number; schemas: number } {

@@ -1,6 +1,6 @@
 /**
  * Wire fixtures shared by the bench server and the client variants.
- * The payout body is the documented one from /work/shared/dollr-api-notes.md, byte for byte
+ * The payout body is the documented one from the Dollr API notes (shared/dollr-api-notes.md), byte for byte
  * the shape users copy (field order included).
  */
 
@@ -12,21 +12,8 @@ export const ISSUED_TOKEN = 'bench-issued-token';
 export const CLIENT_ID = 'bench-client-id';
 export const CLIENT_SECRET = 'bench-client-secret';
 
-export const DOCUMENTED_PAYOUT_BODY = {
-  session_id: '42',
-  payout_account_id: '18',
-  reference_id: '550e8400-e29b-41d4-a716-446655440000',
-  passcode: {
-    token: { phone: '231771234567', code: 'your-passcode' },
-    device: {
-      name: 'Payout Server',
-      type: 'SERVER',
-      platform: 'NODE',
-      user_agent: 'my-app/1.0',
-      client_ip: '203.0.113.10',
-    },
-  },
-} as const;
+// The documented payout body, shared with the tests (one copy of the docs' example).
+export { documentedPayoutBody as DOCUMENTED_PAYOUT_BODY } from '../test/fixtures/documented-payout.js';
 
 /** A fixed ExecutionResponse (components.schemas.ExecutionResponse), all fields present. */
 export const EXECUTION_RESPONSE = {

@@ -2,11 +2,10 @@
 // serverDevice, createDollrClient, payout()) and through raw `client.POST` of the
 // execution. Each refusal names the field and says how to fix it; the fault server
 // records that no request ever reached it.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DollrInputError, createDollrClient, createPasscode, newReferenceId, serverDevice } from '../../src/index.js';
 import type { Device, Passcode, PayoutRequest } from '../../src/index.js';
-import { PAYOUT_PATH, startFaultServer } from './helpers/fault-server.js';
-import type { FaultServer } from './helpers/fault-server.js';
+import { PAYOUT_PATH, useFaultServer } from './helpers/fault-server.js';
 import { makeClient, passcode, payoutInput } from './helpers/fixtures.js';
 import { PASSCODE_CODE, STATIC_TOKEN, createErrorCollector, expectNoSecrets } from './helpers/secrets.js';
 
@@ -115,16 +114,7 @@ const passcodeCases: PasscodeCase[] = [
   },
 ];
 
-let server: FaultServer;
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-});
+const server = useFaultServer();
 
 describe('bad passcode input is refused before any request', () => {
   describe.each(passcodeCases)('$name', (c) => {
@@ -133,17 +123,17 @@ describe('bad passcode input is refused before any request', () => {
     });
 
     it('by payout() given the same passcode built by hand', async () => {
-      const client = makeClient(server.url);
+      const client = makeClient(server().url);
       const error = await client.payout(payoutInput({ passcode: c.byHand() })).then(
         () => undefined,
         (e: unknown) => e,
       );
       expectInputError(error, c.field, c.fix);
-      expect(server.requests).toHaveLength(0);
+      expect(server().requests).toHaveLength(0);
     });
 
     it('by raw client.POST of the execution', async () => {
-      const client = makeClient(server.url);
+      const client = makeClient(server().url);
       const body: PayoutRequest = {
         session_id: '42',
         payout_account_id: '18',
@@ -154,7 +144,7 @@ describe('bad passcode input is refused before any request', () => {
         () => undefined,
         (e: unknown) => e,
       );
-      expect(server.requests).toHaveLength(0);
+      expect(server().requests).toHaveLength(0);
       expectInputError(error, c.field, c.fix);
     });
   });
@@ -168,24 +158,24 @@ describe('a bad reference_id is refused before any request', () => {
   const fix = /version-4 UUID: create it with newReferenceId\(\) and store it before sending/;
 
   it.each(idCases)('$name, via payout()', async ({ referenceId }) => {
-    const client = makeClient(server.url);
+    const client = makeClient(server().url);
     const error = await client.payout(payoutInput({ referenceId })).then(
       () => undefined,
       (e: unknown) => e,
     );
     expectInputError(error, 'reference_id', fix);
-    expect(server.requests).toHaveLength(0);
+    expect(server().requests).toHaveLength(0);
   });
 
   it.each(idCases)('$name, via raw client.POST', async ({ referenceId }) => {
-    const client = makeClient(server.url);
+    const client = makeClient(server().url);
     const body: PayoutRequest = { session_id: '42', payout_account_id: '18', reference_id: referenceId, passcode: passcode() };
     const error = await client.POST('/v1/executions/payout', { body }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expectInputError(error, 'reference_id', fix);
-    expect(server.requests).toHaveLength(0);
+    expect(server().requests).toHaveLength(0);
   });
 });
 
@@ -193,21 +183,21 @@ describe('an http: non-loopback baseUrl is refused', () => {
   it('when the client is created, so nothing can be sent', () => {
     const error = thrownBy(() => createDollrClient({ baseUrl: 'http://api.heydollr.app', auth: STATIC_TOKEN }));
     expectInputError(error, 'baseUrl', /use https, or set allowInsecureHttp: true/);
-    expect(server.requests).toHaveLength(0);
+    expect(server().requests).toHaveLength(0);
   });
 
   it('while http: on loopback (this suite) is accepted', () => {
-    expect(() => createDollrClient({ baseUrl: server.url, auth: STATIC_TOKEN })).not.toThrow();
+    expect(() => createDollrClient({ baseUrl: server().url, auth: STATIC_TOKEN })).not.toThrow();
   });
 });
 
 describe('numeric ids', () => {
   it('are accepted by payout() and sent as strings', async () => {
-    const client = makeClient(server.url);
+    const client = makeClient(server().url);
     const input = payoutInput({ sessionId: 4242, payoutAccountId: 1818 });
     await expect(client.payout(input)).resolves.toMatchObject({ reference_id: input.referenceId });
-    const [sent] = server.on(PAYOUT_PATH);
-    expect(server.on(PAYOUT_PATH)).toHaveLength(1);
+    const [sent] = server().on(PAYOUT_PATH);
+    expect(server().on(PAYOUT_PATH)).toHaveLength(1);
     const body = JSON.parse(sent?.body.toString('utf8') ?? 'null') as Record<string, unknown>;
     expect(body.session_id).toBe('4242');
     expect(body.payout_account_id).toBe('1818');

@@ -2,10 +2,10 @@
 // that records each attempt, for both `client.payout()` and raw `client.POST`.
 // For each case: the attempts the server saw, that every attempt carried byte-identical
 // bytes with the same reference_id, and the final result or error type.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DollrApiError, DollrConnectionError, DollrTimeoutError, newReferenceId } from '../../src/index.js';
 import type { PayoutInput, PayoutRequest } from '../../src/index.js';
-import { PAYOUT_PATH, TOKEN_PATH, executionFor, ok, startFaultServer, status } from './helpers/fault-server.js';
+import { PAYOUT_PATH, TOKEN_PATH, executionFor, ok, useFaultServer, status } from './helpers/fault-server.js';
 import type { FaultServer, Plan } from './helpers/fault-server.js';
 import { expectedBody, makeClient, passcode, referenceIdOf } from './helpers/fixtures.js';
 import type { AuthKind } from './helpers/fixtures.js';
@@ -262,23 +262,13 @@ const cases: FaultCase[] = [
 ];
 
 const errors = createErrorCollector();
-let server: FaultServer;
-
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-});
+const server = useFaultServer();
 
 describe.each<Via>(['payout()', 'raw POST'])('fault matrix via %s', (via) => {
   it.each(cases)('$name', async (fault) => {
-    const ctx: Context = { via, server, referenceId: newReferenceId(), notes: {} };
-    server.plan = fault.plan(ctx);
-    const client = makeClient(server.url, fault.auth ?? 'static', fault.timeoutMs ? { timeoutMs: fault.timeoutMs } : {});
+    const ctx: Context = { via, server: server(), referenceId: newReferenceId(), notes: {} };
+    server().plan = fault.plan(ctx);
+    const client = makeClient(server().url, fault.auth ?? 'static', fault.timeoutMs ? { timeoutMs: fault.timeoutMs } : {});
 
     let sent: PayoutRequest;
     let call: Promise<unknown>;
@@ -295,7 +285,7 @@ describe.each<Via>(['payout()', 'raw POST'])('fault matrix via %s', (via) => {
       (error: unknown) => ({ threw: true as const, error: errors.add(error) }),
     );
 
-    const attempts = server.on(PAYOUT_PATH);
+    const attempts = server().on(PAYOUT_PATH);
     expect(attempts).toHaveLength(fault.attempts);
     // Byte-identical on every attempt: exactly the JSON of the body the caller built.
     const expectedBytes = Buffer.from(JSON.stringify(sent), 'utf8');

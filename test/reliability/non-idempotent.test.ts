@@ -7,10 +7,10 @@
 // wrapper over openapi-fetch and the retrying transport) a user would reach via `as never`.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DollrConnectionError } from '../../src/index.js';
 import type { DollrClient } from '../../src/index.js';
-import { ok, startFaultServer } from './helpers/fault-server.js';
+import { ok, startFaultServer, useFaultServer } from './helpers/fault-server.js';
 import type { FaultServer } from './helpers/fault-server.js';
 import { makeClient } from './helpers/fixtures.js';
 import { createErrorCollector, expectNoSecrets } from './helpers/secrets.js';
@@ -31,25 +31,15 @@ async function closedPort(): Promise<number> {
 }
 
 const errors = createErrorCollector();
-let server: FaultServer;
-
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-});
+const server = useFaultServer();
 
 describe('non-idempotent POST /v1/sessions/payout', () => {
   it('is not retried when the connection resets after the server processed it', async () => {
-    server.plan = () => ({ kind: 'reset-after' });
-    const client = makeClient(server.url);
+    server().plan = () => ({ kind: 'reset-after' });
+    const client = makeClient(server().url);
     const error = await errors.rejection(untypedPost(client)(SESSIONS_PATH, { body: sessionBody }));
 
-    const seen = server.on(SESSIONS_PATH);
+    const seen = server().on(SESSIONS_PATH);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.processed).toBe(true);
     expect(seen[0]?.body.toString('utf8')).toBe(JSON.stringify(sessionBody));
@@ -63,10 +53,10 @@ describe('non-idempotent POST /v1/sessions/payout', () => {
   });
 
   it('is not retried on a 503 either (the server may have acted before failing)', async () => {
-    server.plan = () => ({ kind: 'reply', status: 503, body: { detail: 'unavailable' } });
-    const client = makeClient(server.url);
+    server().plan = () => ({ kind: 'reply', status: 503, body: { detail: 'unavailable' } });
+    const client = makeClient(server().url);
     const { error, response } = await untypedPost(client)(SESSIONS_PATH, { body: sessionBody });
-    expect(server.on(SESSIONS_PATH)).toHaveLength(1);
+    expect(server().on(SESSIONS_PATH)).toHaveLength(1);
     expect(response.status).toBe(503);
     expect(error).toEqual({ detail: 'unavailable' });
   });

@@ -2,25 +2,14 @@
 // client secret or the bearer token back. Every error the client produces must show
 // none of them in its message, cause chain, JSON or deep inspect. (The other suites
 // run the same check over the errors they produce.)
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DollrApiError, DollrConnectionError, DollrError, DollrTimeoutError, newReferenceId } from '../../src/index.js';
-import { PAYOUT_PATH, TOKEN_PATH, executionFor, ok, startFaultServer, status } from './helpers/fault-server.js';
-import type { FaultServer } from './helpers/fault-server.js';
+import { PAYOUT_PATH, TOKEN_PATH, executionFor, ok, useFaultServer, status } from './helpers/fault-server.js';
 import { makeClient, payoutInput, rawBody } from './helpers/fixtures.js';
 import { CLIENT_SECRET, PASSCODE_CODE, SECRETS, createErrorCollector, expectNoSecrets, renderings } from './helpers/secrets.js';
 
 const errors = createErrorCollector();
-let server: FaultServer;
-
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-});
+const server = useFaultServer();
 
 /** The bearer token the request carried, as the server saw it. */
 function bearerOf(headers: { authorization?: string | undefined }): string {
@@ -29,7 +18,7 @@ function bearerOf(headers: { authorization?: string | undefined }): string {
 
 describe('errors built from hostile responses', () => {
   it('422 echoing the passcode code in detail[].input (FastAPI) and in msg', async () => {
-    server.plan = () =>
+    server().plan = () =>
       status(422, {
         detail: [
           {
@@ -43,20 +32,20 @@ describe('errors built from hostile responses', () => {
           { loc: ['body'], msg: 'Invalid body', type: 'model_attributes_type', input: { passcode: { token: { code: PASSCODE_CODE } } } },
         ],
       });
-    const client = makeClient(server.url, 'credentials');
+    const client = makeClient(server().url, 'credentials');
     const error = (await errors.rejection(client.payout(payoutInput()))) as DollrApiError;
     expect(error).toBeInstanceOf(DollrApiError);
     expect(error.status).toBe(422);
     expect(error.issues.map((i) => i.path)).toEqual(['body.passcode.token.code', 'body']);
     expect(error.message).toContain('body.passcode.token.code: Value error, passcode [redacted] is not valid');
-    expect(server.on(PAYOUT_PATH)[0]?.body.toString('utf8')).toContain(PASSCODE_CODE); // it was really sent
+    expect(server().on(PAYOUT_PATH)[0]?.body.toString('utf8')).toContain(PASSCODE_CODE); // it was really sent
     expectNoSecrets([error], 1);
   });
 
   it('token endpoint 401 echoing the client secret', async () => {
-    server.tokenPlan = (req) =>
+    server().tokenPlan = (req) =>
       status(401, { detail: `invalid client: ${req.body.toString('utf8')}` }); // echoes client_secret
-    const client = makeClient(server.url, 'credentials');
+    const client = makeClient(server().url, 'credentials');
     const viaPayout = await errors.rejection(client.payout(payoutInput()));
     const viaRaw = await errors.rejection(client.POST('/v1/executions/payout', { body: rawBody() }));
     for (const error of [viaPayout, viaRaw]) {
@@ -65,39 +54,39 @@ describe('errors built from hostile responses', () => {
       expect((error as DollrApiError).message).toMatch(/^Obtaining an access token failed: 401/);
       expect((error as DollrApiError).message).toContain('[redacted]');
     }
-    expect(server.on(TOKEN_PATH).length).toBeGreaterThanOrEqual(2);
-    expect(server.on(TOKEN_PATH)[0]?.body.toString('utf8')).toContain(CLIENT_SECRET);
-    expect(server.on(PAYOUT_PATH)).toHaveLength(0);
+    expect(server().on(TOKEN_PATH).length).toBeGreaterThanOrEqual(2);
+    expect(server().on(TOKEN_PATH)[0]?.body.toString('utf8')).toContain(CLIENT_SECRET);
+    expect(server().on(PAYOUT_PATH)).toHaveLength(0);
     expectNoSecrets([viaPayout, viaRaw], 2);
   });
 
   it('500 echoing the bearer token, the client secret and the passcode code', async () => {
-    server.plan = (req) =>
+    server().plan = (req) =>
       status(500, {
         detail: `upstream rejected token ${bearerOf(req.headers)} (client ${CLIENT_SECRET}) passcode ${PASSCODE_CODE}`,
         debug: { authorization: req.headers.authorization, body: req.body.toString('utf8') },
       });
-    const client = makeClient(server.url, 'credentials');
+    const client = makeClient(server().url, 'credentials');
     const error = (await errors.rejection(client.payout(payoutInput()))) as DollrApiError;
     expect(error).toBeInstanceOf(DollrApiError);
     expect(error.attempts).toBe(3);
-    expect(server.on(PAYOUT_PATH)).toHaveLength(3);
+    expect(server().on(PAYOUT_PATH)).toHaveLength(3);
     expectNoSecrets([error], 1);
   });
 
   it('401 on the execution after a refresh, body echoing the new token', async () => {
-    server.plan = (req) => status(401, { detail: `Could not validate credentials: ${bearerOf(req.headers)}` });
-    const client = makeClient(server.url, 'credentials');
+    server().plan = (req) => status(401, { detail: `Could not validate credentials: ${bearerOf(req.headers)}` });
+    const client = makeClient(server().url, 'credentials');
     const error = (await errors.rejection(client.payout(payoutInput()))) as DollrApiError;
     expect(error).toBeInstanceOf(DollrApiError);
     expect(error.status).toBe(401);
-    expect(server.grants).toHaveLength(2);
+    expect(server().grants).toHaveLength(2);
     expectNoSecrets([error], 1);
   });
 
   it('token endpoint answering 200 without a usable token', async () => {
-    server.tokenPlan = () => ok({ access_token: `${CLIENT_SECRET} has spaces`, expires_in: 10 });
-    const client = makeClient(server.url, 'credentials');
+    server().tokenPlan = () => ok({ access_token: `${CLIENT_SECRET} has spaces`, expires_in: 10 });
+    const client = makeClient(server().url, 'credentials');
     const error = await errors.rejection(client.payout(payoutInput()));
     expect(error).toBeInstanceOf(DollrError);
     expect((error as Error).message).toMatch(/no usable access_token/);
@@ -105,21 +94,21 @@ describe('errors built from hostile responses', () => {
   });
 
   it('token endpoint resetting the connection, and executions resetting or timing out', async () => {
-    server.tokenPlan = () => ({ kind: 'reset-after' });
-    const tokenFailure = await errors.rejection(makeClient(server.url, 'credentials').payout(payoutInput()));
+    server().tokenPlan = () => ({ kind: 'reset-after' });
+    const tokenFailure = await errors.rejection(makeClient(server().url, 'credentials').payout(payoutInput()));
     expect(tokenFailure).toBeInstanceOf(DollrConnectionError);
     expect((tokenFailure as Error).message).toContain('/v1/jwt/client/obtain/token');
 
-    server.reset();
-    server.tokenPlan = () => ok({ access_token: 'tok-SECRET-fixed-7301', expires_in: 60 });
-    server.plan = () => ({ kind: 'reset-after' });
-    const reset = await errors.rejection(makeClient(server.url, 'credentials').payout(payoutInput()));
+    server().reset();
+    server().tokenPlan = () => ok({ access_token: 'tok-SECRET-fixed-7301', expires_in: 60 });
+    server().plan = () => ({ kind: 'reset-after' });
+    const reset = await errors.rejection(makeClient(server().url, 'credentials').payout(payoutInput()));
     expect(reset).toBeInstanceOf(DollrConnectionError);
 
-    server.plan = (req) => ({ ...ok(executionFor(req)), delayMs: 500 });
+    server().plan = (req) => ({ ...ok(executionFor(req)), delayMs: 500 });
     const referenceId = newReferenceId();
     const timeout = await errors.rejection(
-      makeClient(server.url, 'credentials', { timeoutMs: 100, maxRetries: 0 }).POST('/v1/executions/payout', {
+      makeClient(server().url, 'credentials', { timeoutMs: 100, maxRetries: 0 }).POST('/v1/executions/payout', {
         body: rawBody(referenceId),
       }),
     );

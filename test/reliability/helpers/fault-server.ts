@@ -5,6 +5,7 @@
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 export const TOKEN_PATH = '/v1/jwt/client/obtain/token';
 export const PAYOUT_PATH = '/v1/executions/payout';
@@ -233,5 +234,26 @@ export async function startFaultServer(port = 0): Promise<FaultServer> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * One fault server per test file, reset before each test. Call at module level; the
+ * returned getter gives the running server inside tests.
+ */
+export function useFaultServer(): () => FaultServer {
+  let server: FaultServer | undefined;
+  beforeAll(async () => {
+    server = await startFaultServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  beforeEach(() => {
+    server?.reset();
+  });
+  return () => {
+    if (!server) throw new Error('the fault server is not running (use it inside a test)');
+    return server;
   };
 }
