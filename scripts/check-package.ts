@@ -17,13 +17,14 @@ import { checkContents, pack } from './package/tarball.js';
 
 /**
  * Hard gzip budget for the main entry bundled with its dependencies: a regression guard set
- * at the achieved 8,484 B rounded up to the next 64 B. The issue's target is 6 kB (6,144 B
- * here); it is missed by 2,340 B. openapi-fetch + uuid alone take 2,968 B, leaving ~3.2 kB for
- * our code, which now needs ~5.5 kB: retry/timeout/abort transport, single-flight token
- * refresh, passcode/IP/reference_id validation, secret redaction and field-named error
- * messages. Dropping the messages alone would not close the gap.
+ * at the achieved 8,611 B rounded up to the next 64 B. The issue's target is 6 kB (6,144 B
+ * here); it is missed by about 2.5 kB. openapi-fetch + uuid alone take 2,968 B, leaving
+ * ~3.2 kB for our code, which needs ~5.6 kB: retry/timeout/abort transport, single-flight
+ * token refresh, passcode/IP/reference_id validation, secret redaction (including raw
+ * execution error bodies) and field-named error messages. Dropping the messages alone would
+ * not close the gap.
  */
-const SIZE_BUDGET_GZIP_BYTES = 8512;
+const SIZE_BUDGET_GZIP_BYTES = 8640;
 const DEADLINE_MS = 8 * 60_000;
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -5,7 +5,8 @@
 import type { AuthProvider } from './auth.js';
 import { DollrConnectionError, DollrInputError, DollrTimeoutError } from './errors.js';
 import { LiteRequest } from './lite-request.js';
-import { redactText } from './redact.js';
+import type { PayoutRequest } from './types.js';
+import { redactJson, redactText } from './redact.js';
 import {
   SAFE_METHODS,
   backoffDelay,
@@ -182,7 +183,9 @@ export function createTransport(options: TransportOptions): Transport {
           continue;
         }
       }
-      if (!response.ok) attemptCounts.set(response, attempts);
+      if (response.ok) return response;
+      if (execution) response = await scrubbed(response, [executionOf(request)?.passcode?.token?.code ?? '', ...(auth?.secrets() ?? [])]);
+      attemptCounts.set(response, attempts);
       return response;
     }
   };
@@ -216,12 +219,34 @@ export function createTransport(options: TransportOptions): Transport {
   }
 }
 
-/** The reference_id of an execution body we serialized ourselves. */
-function referenceIdOf(request: Request | LiteRequest): string | undefined {
+/** The execution body we serialized ourselves (a LiteRequest's string body). */
+function executionOf(request: Request | LiteRequest): Partial<PayoutRequest> | undefined {
   try {
-    const id = (JSON.parse(request.body as string) as { reference_id?: unknown }).reference_id;
-    return typeof id === 'string' ? id : undefined;
+    return JSON.parse(request.body as string) as Partial<PayoutRequest>;
   } catch {
     return undefined;
   }
+}
+
+function referenceIdOf(request: Request | LiteRequest): string | undefined {
+  const id = executionOf(request)?.reference_id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/**
+ * FastAPI echoes submitted values in 422 `detail[].input`, so an execution's error body can
+ * hold the passcode code. Raw `client.POST` hands that body to the caller, who may log it:
+ * scrub it here, on the error path only, as DollrApiError does.
+ */
+async function scrubbed(response: Response, secrets: string[]): Promise<Response> {
+  const text = await response.text();
+  let clean: string;
+  try {
+    clean = JSON.stringify(redactJson(JSON.parse(text), secrets));
+  } catch {
+    clean = redactText(text, secrets);
+  }
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  return new Response(clean || null, { status: response.status, statusText: response.statusText, headers });
 }

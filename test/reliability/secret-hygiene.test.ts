@@ -42,6 +42,34 @@ describe('errors built from hostile responses', () => {
     expectNoSecrets([error], 1);
   });
 
+  it('raw client.POST: a 422 echoing the passcode code comes back scrubbed, still parsed', async () => {
+    server().plan = () =>
+      status(422, {
+        detail: [
+          {
+            loc: ['body', 'passcode', 'token', 'code'],
+            msg: `Value error, passcode ${PASSCODE_CODE} is not valid for this merchant`,
+            type: 'value_error',
+            input: PASSCODE_CODE,
+          },
+        ],
+      });
+    const client = makeClient(server().url);
+    const { error, response } = await client.POST('/v1/executions/payout', { body: rawBody() });
+    expect(response.status).toBe(422);
+    expect(server().on(PAYOUT_PATH)[0]?.body.toString('utf8')).toContain(PASSCODE_CODE); // it was really sent
+    expect(error).toEqual({
+      detail: [
+        {
+          loc: ['body', 'passcode', 'token', 'code'],
+          msg: 'Value error, passcode [redacted] is not valid for this merchant',
+          type: 'value_error',
+        },
+      ],
+    });
+    expect(JSON.stringify(error)).not.toContain(PASSCODE_CODE);
+  });
+
   it('token endpoint 401 echoing the client secret', async () => {
     server().tokenPlan = (req) =>
       status(401, { detail: `invalid client: ${req.body.toString('utf8')}` }); // echoes client_secret
