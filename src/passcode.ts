@@ -4,8 +4,9 @@
  */
 import { DollrInputError } from './errors.js';
 import { isIP } from './ip.js';
+import { check, fail, isFilled, isObject } from './validate.js';
 import type { Device, Passcode } from './types.js';
-import { VERSION } from './version.js';
+import { DEFAULT_USER_AGENT } from './version.js';
 
 export interface ServerDeviceOptions {
   /** IP address the payout originates from (IPv4 or IPv6). */
@@ -26,23 +27,8 @@ export interface CreatePasscodeOptions {
   device: Device;
 }
 
-export const DEFAULT_USER_AGENT = `dollr-client/${VERSION}`;
 const DEVICE_FIELDS = ['name', 'type', 'platform', 'user_agent', 'client_ip'] as const;
 const PHONE_EXAMPLE = 'e.g. 231771234567';
-
-/** Throws DollrInputError(field, "<field> must <rule>"). */
-export function fail(field: string, rule: string): never {
-  throw new DollrInputError(field, `${field} must ${rule}`);
-}
-
-/** Fails with `field` and `rule` unless `ok`. */
-export function check(ok: unknown, field: string, rule: string): asserts ok {
-  if (!ok) fail(field, rule);
-}
-
-export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
-
-export const isFilled = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
 
 const NON_EMPTY = 'be a non-empty string';
 

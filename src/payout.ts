@@ -1,7 +1,8 @@
 /** `client.payout()`: the validated, throwing convenience over `POST /v1/executions/payout`. */
 import type { AuthProvider } from './auth.js';
 import { DollrApiError, DollrConnectionError, DollrError } from './errors.js';
-import { assertPasscode, check, isObject } from './passcode.js';
+import { assertPasscode } from './passcode.js';
+import { check, isObject } from './validate.js';
 import { isReferenceId } from './reference-id.js';
 import { attemptsOf } from './transport.js';
 import type { ExecutionResponse, Passcode, PayoutRequest } from './types.js';
