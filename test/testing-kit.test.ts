@@ -1,10 +1,10 @@
 // dollr-client/testing: startMockServer starts a real Prism, reports contract
 // violations in proxy mode, fails loudly, and leaves no process behind.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../src/testing.js';
 import { documentedPayoutBody } from './fixtures/documented-payout.js';
@@ -115,6 +115,20 @@ describe('startMockServer', () => {
     await expect.poll(() => mock.violations()).toEqual(['post /v1/executions/payout: Request/Response not valid']);
     const body = (await response.json()) as { validation: { message: string }[] };
     expect(body.validation.map((v) => v.message)).toContain("Response body must have required property 'status'");
+  });
+
+  it('says what to install when @stoplight/prism-cli cannot be resolved', async () => {
+    // The real module, copied where no node_modules can be found above it.
+    const dir = mkdtempSync(join(tmpdir(), 'dollr-kit-no-prism-'));
+    copyFileSync(resolve(import.meta.dirname, '../src/testing.ts'), join(dir, 'testing.ts'));
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
+    const script = `import('${join(dir, 'testing.ts')}').then((kit) => kit.startMockServer()).catch((e) => { console.log(e.message); })`;
+    const tsx = resolve(import.meta.dirname, '../node_modules/.bin/tsx');
+    const stdout = await new Promise<string>((done, fail) =>
+      execFile(tsx, ['-e', script], { cwd: dir, timeout: 30_000 }, (error, out) => (error ? fail(error) : done(out))),
+    );
+    expect(stdout).toContain('startMockServer needs @stoplight/prism-cli, an optional peer dependency');
+    expect(stdout).toContain('npm install --save-dev @stoplight/prism-cli@5.14.2');
   });
 
   it("rejects with Prism's output when the spec cannot be loaded", async () => {
