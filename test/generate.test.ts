@@ -384,6 +384,14 @@ describe('programmatic API', () => {
     expect(v30.files[SCHEMA]).toContain('export interface operations {');
   });
 
+  it('rejects duplicate operationIds in one line', async () => {
+    const duplicate = cloneBase();
+    duplicate.paths['/{version}/executions/payout-again'] = duplicate.paths['/{version}/executions/payout'];
+    await expect(buildOutputs(duplicate)).rejects.toThrow(
+      /^openapi-typescript rejected the spec: Every operation must have a unique `operationId`/,
+    );
+  });
+
   it('writeOutputsAtomic writes nothing when any file cannot be staged', async () => {
     const root = await mkdtemp(join(work, 'atomic-'));
     await writeFile(join(root, 'blocker'), 'a file where a directory is needed\n');
