@@ -8,6 +8,7 @@ import {
   serverDevice,
 } from '../../src/index.js';
 import type { FetchLike } from '../../src/index.js';
+import { executionResponseShape } from '../fixtures/documented-payout.js';
 import { payoutBody, SECRET_CODE } from './helpers/fixtures.js';
 
 const prismUrl = inject('prismUrl');
@@ -24,15 +25,7 @@ describe('contract: Prism mock', () => {
       device: serverDevice({ clientIp: '2001:db8::10', userAgent: 'contract-test/1.0' }),
     });
     const result = await client().payout({ sessionId: 42, payoutAccountId: 18, referenceId: newReferenceId(), passcode });
-    expect(result).toMatchObject({
-      reference_id: expect.any(String),
-      status: expect.any(String),
-      payer_amount: expect.any(Number),
-      payer_currency: expect.any(String),
-      payee_currency: expect.any(String),
-      payee_amount: expect.any(Number),
-      operation_type: expect.any(String),
-    });
+    expect(result).toMatchObject(executionResponseShape);
   });
 
   it('raw POST on the bound /v1 path passes Prism validation', async () => {

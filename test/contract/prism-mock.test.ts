@@ -3,7 +3,7 @@
 import createClient from 'openapi-fetch';
 import { describe, expect, inject, it } from 'vitest';
 import type { paths } from '../../src/generated/schema.js';
-import { documentedPayoutBody } from '../fixtures/documented-payout.js';
+import { documentedPayoutBody, executionResponseShape } from '../fixtures/documented-payout.js';
 
 const baseUrl = inject('prismUrl');
 const payoutUrl = `${baseUrl}/v1/executions/payout`;
@@ -26,15 +26,7 @@ describe('Prism mock of openapi.json', () => {
     });
     expect(error).toBeUndefined();
     expect(response.status).toBe(200);
-    expect(data).toMatchObject({
-      reference_id: expect.any(String),
-      status: expect.any(String),
-      payer_amount: expect.any(Number),
-      payer_currency: expect.any(String),
-      payee_currency: expect.any(String),
-      payee_amount: expect.any(Number),
-      operation_type: expect.any(String),
-    });
+    expect(data).toMatchObject(executionResponseShape);
     expect(response.headers.get('sl-violations')).toBeNull();
   });
 

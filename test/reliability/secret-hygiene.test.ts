@@ -16,18 +16,20 @@ function bearerOf(headers: { authorization?: string | undefined }): string {
   return (headers.authorization ?? '').replace(/^Bearer /, '');
 }
 
+/** A FastAPI 422 issue that echoes the submitted passcode code, in `input` and in `msg`. */
+const echoedCodeIssue = {
+  loc: ['body', 'passcode', 'token', 'code'],
+  msg: `Value error, passcode ${PASSCODE_CODE} is not valid for this merchant`,
+  type: 'value_error',
+  input: PASSCODE_CODE,
+};
+
 describe('errors built from hostile responses', () => {
   it('422 echoing the passcode code in detail[].input (FastAPI) and in msg', async () => {
     server().plan = () =>
       status(422, {
         detail: [
-          {
-            loc: ['body', 'passcode', 'token', 'code'],
-            msg: `Value error, passcode ${PASSCODE_CODE} is not valid for this merchant`,
-            type: 'value_error',
-            input: PASSCODE_CODE,
-            ctx: { given: PASSCODE_CODE },
-          },
+          { ...echoedCodeIssue, ctx: { given: PASSCODE_CODE } },
           // A body-level error: FastAPI puts the whole submitted body in `input`.
           { loc: ['body'], msg: 'Invalid body', type: 'model_attributes_type', input: { passcode: { token: { code: PASSCODE_CODE } } } },
         ],
@@ -46,12 +48,7 @@ describe('errors built from hostile responses', () => {
     server().plan = () =>
       status(422, {
         detail: [
-          {
-            loc: ['body', 'passcode', 'token', 'code'],
-            msg: `Value error, passcode ${PASSCODE_CODE} is not valid for this merchant`,
-            type: 'value_error',
-            input: PASSCODE_CODE,
-          },
+          echoedCodeIssue,
         ],
       });
     const client = makeClient(server().url);
