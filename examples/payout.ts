@@ -2,7 +2,7 @@
 // openapi.json (no network needed). With DOLLR_BASE_URL and DOLLR_TOKEN set, it talks
 // to that server instead and starts no mock.
 import { createDollrClient, createPasscode, newReferenceId, serverDevice } from '../src/index.js';
-import { startMockServer, type MockServer } from '../src/testing.js';
+import { startMockServer, type MockServer } from '../src/testing/index.js';
 
 const { DOLLR_BASE_URL, DOLLR_TOKEN } = process.env;
 if (Boolean(DOLLR_BASE_URL) !== Boolean(DOLLR_TOKEN)) {

@@ -1,17 +1,18 @@
 /**
  * dollr-client: a typed client for the Dollr payments API.
- * Runtime-neutral (Node 20+, Bun, Deno, edge, bundlers): no `node:` imports anywhere in src/.
+ * Runtime-neutral (Node 20+, Bun, Deno, edge, bundlers): no `node:` imports anywhere below
+ * this entry.
  */
-export { createDollrClient, DEFAULT_BASE_URL } from './client.js';
-export type { DollrClient, DollrClientOptions } from './client.js';
-export type { DollrAuth, ClientCredentials } from './auth.js';
-export type { BackoffOptions } from './retry.js';
-export type { FetchLike } from './transport.js';
-export type { PayoutInput, PayoutOptions } from './payout.js';
-export { createPasscode, serverDevice } from './passcode.js';
-export type { CreatePasscodeOptions, ServerDeviceOptions } from './passcode.js';
-export { newReferenceId, isReferenceId } from './reference-id.js';
-export { DollrError, DollrApiError, DollrInputError, DollrConnectionError, DollrTimeoutError } from './errors.js';
+export { createDollrClient, DEFAULT_BASE_URL } from './core/client.js';
+export type { DollrClient, DollrClientOptions } from './core/client.js';
+export type { DollrAuth, ClientCredentials } from './core/auth.js';
+export type { BackoffOptions } from './core/retry.js';
+export type { FetchLike } from './core/transport.js';
+export type { PayoutInput, PayoutOptions } from './helpers/payout.js';
+export { createPasscode, serverDevice } from './helpers/passcode.js';
+export type { CreatePasscodeOptions, ServerDeviceOptions } from './helpers/passcode.js';
+export { newReferenceId, isReferenceId } from './helpers/reference-id.js';
+export { DollrError, DollrApiError, DollrInputError, DollrConnectionError, DollrTimeoutError } from './core/errors.js';
 export type {
   paths,
   components,
@@ -23,5 +24,5 @@ export type {
   Passcode,
   Device,
   ValidationIssue,
-} from './types.js';
-export { VERSION } from './version.js';
+} from './core/types.js';
+export { VERSION } from './core/version.js';

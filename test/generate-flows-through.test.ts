@@ -31,12 +31,12 @@ const statusOperation = {
 const consumer = `
 import { createDollrClient } from './src/index.js';
 const client = createDollrClient({ auth: 'token' });
-const { data } = await client.GET('/v1/status/payout/{reference_id}', {
+const { data } = await client.GET('/v1/wallets/balance/{reference_id}', {
   params: { path: { reference_id: '550e8400-e29b-41d4-a716-446655440000' } },
 });
 export const status: string | undefined = data?.status;
 // @ts-expect-error the reference_id path parameter is required
-await client.GET('/v1/status/payout/{reference_id}', {});
+await client.GET('/v1/wallets/balance/{reference_id}', {});
 `;
 
 const tsconfig = {
@@ -82,17 +82,17 @@ describe('a new operation in the spec', { timeout: 90_000 }, () => {
     const root = await copyOfPackage();
     const before = await typecheck(root);
     expect(before.ok).toBe(false);
-    expect(before.output).toContain('/v1/status/payout/{reference_id}');
+    expect(before.output).toContain('/v1/wallets/balance/{reference_id}');
 
     const spec = JSON.parse(await readFile(join(root, 'openapi.json'), 'utf8')) as { paths: Record<string, unknown> };
-    spec.paths['/{version}/status/payout/{reference_id}'] = statusOperation;
+    spec.paths['/{version}/wallets/balance/{reference_id}'] = statusOperation;
     const changed = join(root, 'changed-openapi.json');
     await writeFile(changed, JSON.stringify(spec));
     const { stdout } = await run(bin('tsx'), [join(REPO, 'scripts/generate.ts'), '--root', root, '--from', changed], {
       cwd: REPO,
       timeout: 60_000,
     });
-    expect(stdout).toContain('+ GET /{version}/status/payout/{reference_id}');
+    expect(stdout).toContain('+ GET /{version}/wallets/balance/{reference_id}');
 
     const after = await typecheck(root);
     expect(after.output).toBe('');

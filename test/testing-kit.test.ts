@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../src/testing.js';
+import { startMockServer, type MockServer } from '../src/testing/index.js';
 import { documentedPayoutBody } from './fixtures/documented-payout.js';
 
 const started: MockServer[] = [];
@@ -120,7 +120,7 @@ describe('startMockServer', () => {
   it('says what to install when @stoplight/prism-cli cannot be resolved', async () => {
     // The real module, copied where no node_modules can be found above it.
     const dir = mkdtempSync(join(tmpdir(), 'dollr-kit-no-prism-'));
-    copyFileSync(resolve(import.meta.dirname, '../src/testing.ts'), join(dir, 'testing.ts'));
+    copyFileSync(resolve(import.meta.dirname, '../src/testing/prism.ts'), join(dir, 'testing.ts'));
     writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
     const script = `import('${join(dir, 'testing.ts')}').then((kit) => kit.startMockServer()).catch((e) => { console.log(e.message); })`;
     const tsx = resolve(import.meta.dirname, '../node_modules/.bin/tsx');

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { v1, v4, v7, NIL, MAX } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import { DollrInputError, createPasscode, isReferenceId, newReferenceId, serverDevice } from '../../src/index.js';
-import { isIP, isIPv4, isIPv6 } from '../../src/ip.js';
-import { VERSION } from '../../src/version.js';
+import { isIP, isIPv4, isIPv6 } from '../../src/core/ip.js';
+import { VERSION } from '../../src/core/version.js';
 
 const device = serverDevice({ clientIp: '203.0.113.10' });
 

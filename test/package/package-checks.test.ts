@@ -49,9 +49,9 @@ describe('findBuiltinImports', () => {
     expect(await findBuiltinImports('index.js', dir)).toEqual([]);
   });
 
-  it('holds the real main entry, dependencies included, to no builtins; testing.ts is where they live', async () => {
+  it('holds the real main entry, dependencies included, to no builtins; testing/ is where they live', async () => {
     expect(await findBuiltinImports('src/index.ts', root)).toEqual([]);
-    const testing = await findBuiltinImports('src/testing.ts', root);
+    const testing = await findBuiltinImports('src/testing/index.ts', root);
     expect(testing.map((b) => b.specifier)).toContain('node:child_process');
   });
 

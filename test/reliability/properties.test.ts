@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DollrInputError, createPasscode, isReferenceId, newReferenceId } from '../../src/index.js';
-import { retryAfterMs } from '../../src/retry.js';
+import { retryAfterMs } from '../../src/core/retry.js';
 import { PASSCODE_CODE } from './helpers/secrets.js';
 
 const RUNS = { numRuns: 500 };

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startMockServer } from '../../src/testing.js';
+import { startMockServer } from '../../src/testing/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

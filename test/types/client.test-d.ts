@@ -38,7 +38,8 @@ describe('derived aliases', () => {
 
 describe('version binding', () => {
   it('rewrites /{version} to /v1 and drops the version param', () => {
-    expectTypeOf<keyof BoundPaths>().toEqualTypeOf<'/v1/executions/payout'>();
+    expectTypeOf<'/v1/executions/payout'>().toExtend<keyof BoundPaths>();
+    expectTypeOf<Extract<keyof BoundPaths, `/{version}${string}`>>().toBeNever();
     type Op = BoundPaths['/v1/executions/payout']['post'];
     expectTypeOf<Op['parameters']['path']>().toEqualTypeOf<undefined>();
     expectTypeOf<Op['requestBody']>().toEqualTypeOf<paths['/{version}/executions/payout']['post']['requestBody']>();

@@ -2,11 +2,11 @@
  * Builders for the payout `passcode` object. They validate locally so a bad value fails
  * fast with the field's dotted path, and never put the code itself in a message.
  */
-import { DollrInputError } from './errors.js';
-import { isIP } from './ip.js';
-import { check, fail, isFilled, isObject } from './validate.js';
-import type { Device, Passcode } from './types.js';
-import { DEFAULT_USER_AGENT } from './version.js';
+import { DollrInputError } from '../core/errors.js';
+import { isIP } from '../core/ip.js';
+import { check, fail, isFilled, isObject } from '../core/validate.js';
+import type { Device, Passcode } from '../core/types.js';
+import { DEFAULT_USER_AGENT } from '../core/version.js';
 
 export interface ServerDeviceOptions {
   /** IP address the payout originates from (IPv4 or IPv6). */

@@ -47,7 +47,7 @@ const OUTPUT_LIMIT = 64 * 1024;
 /** Starts Prism on a free 127.0.0.1 port and resolves once it answers HTTP. */
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const bin = resolvePrismBin();
-  const spec = options.spec ?? new URL('../openapi.json', import.meta.url);
+  const spec = options.spec ?? new URL('../../openapi.json', import.meta.url);
   const specPath = spec instanceof URL ? fileURLToPath(spec) : spec;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

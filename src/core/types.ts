@@ -2,7 +2,7 @@
  * Public types. Everything here is derived from the generated `paths` by URL and method,
  * never from generated schema names: those change between spec versions, paths do not.
  */
-import type { paths, components } from './generated/schema.js';
+import type { paths, components } from '../generated/schema.js';
 
 export type { paths, components };
 

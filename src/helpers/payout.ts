@@ -1,11 +1,11 @@
 /** `client.payout()`: the validated, throwing convenience over `POST /v1/executions/payout`. */
-import type { AuthProvider } from './auth.js';
-import { DollrApiError, DollrConnectionError, DollrError } from './errors.js';
+import type { AuthProvider } from '../core/auth.js';
+import { DollrApiError, DollrConnectionError, DollrError } from '../core/errors.js';
 import { assertPasscode } from './passcode.js';
-import { check, isObject } from './validate.js';
+import { check, isObject } from '../core/validate.js';
 import { isReferenceId } from './reference-id.js';
-import { attemptsOf } from './transport.js';
-import type { ExecutionResponse, Passcode, PayoutRequest } from './types.js';
+import { attemptsOf } from '../core/transport.js';
+import type { ExecutionResponse, Passcode, PayoutRequest } from '../core/types.js';
 
 export interface PayoutInput {
   /** Payout session id; numbers are sent as strings, as the API expects. */

@@ -1,0 +1,7 @@
+/**
+ * dollr-client/testing: run your integration against a real Prism mock (or validation
+ * proxy) of the Dollr spec. Node-only (it spawns processes and opens sockets); the main
+ * entry stays runtime-neutral.
+ */
+export { startMockServer } from './prism.js';
+export type { MockServer, MockServerOptions } from './prism.js';
