@@ -37,6 +37,11 @@ async function main(argv: readonly string[]): Promise<number> {
   if (previous.note) console.log(`generate: ${previous.note}`);
   if (!diff.firstSnapshot) console.log('generate: operation changes against the previous openapi.json:');
   for (const line of formatSummary(diff)) console.log(line);
+  // The committed snapshot is a reconstruction; a live document carries no such markers.
+  console.log(
+    `generate: ${outputs.operationCount} operations, ${outputs.reconstructedCount} marked x-reconstructed` +
+      (outputs.reconstructedCount > 0 ? ' (not verbatim from Dollr: see their x-source / x-reconstructed notes)' : ''),
+  );
   const touched = [...result.written.map((f) => `wrote ${f}`), ...result.removed.map((f) => `removed stale ${f}`)];
   console.log(`generate: ${touched.length > 0 ? touched.join(', ') : 'all files already up to date'}`);
   return 0;

@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import openapiTS, { astToString } from 'openapi-typescript';
 import type { OpenAPI3 } from 'openapi-typescript';
 import { GenerateError } from './errors.js';
+import { listOperations, renderOperations } from './operations.js';
 import { validateSpec } from './validate-spec.js';
 
 /** Directory (relative to the root) that the generator owns outright. */
 export const GENERATED_DIR = 'src/generated';
 export const SCHEMA_FILE = `${GENERATED_DIR}/schema.ts`;
+export const OPERATIONS_FILE = `${GENERATED_DIR}/operations.ts`;
 export const OPENAPI_FILE = 'openapi.json';
 
 export interface Outputs {
@@ -14,6 +16,9 @@ export interface Outputs {
   openapiJson: string;
   /** Generated files keyed by path relative to the root, e.g. `src/generated/schema.ts`. */
   files: Record<string, string>;
+  /** Operations in the document, and how many carry `x-reconstructed`. */
+  operationCount: number;
+  reconstructedCount: number;
 }
 
 /** The one canonical serialisation, so the hash in the header is reproducible. */
@@ -44,7 +49,13 @@ export async function buildOutputs(spec: unknown): Promise<Outputs> {
     throw new GenerateError(`openapi-typescript rejected the spec: ${why.split('\n')[0] ?? why}`);
   }
   const header = renderHeader(valid.info.title, valid.info.version, sha256(openapiJson));
-  return { openapiJson, files: { [SCHEMA_FILE]: header + astToString(ast) } };
+  const operations = listOperations(valid);
+  return {
+    openapiJson,
+    files: { [SCHEMA_FILE]: header + astToString(ast), [OPERATIONS_FILE]: header + renderOperations(operations) },
+    operationCount: operations.length,
+    reconstructedCount: operations.filter((op) => op.reconstructed).length,
+  };
 }
 
 function renderHeader(title: string, version: string, hash: string): string {
