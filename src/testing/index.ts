@@ -5,3 +5,16 @@
  */
 export { startMockServer } from './prism.js';
 export type { MockServer, MockServerOptions } from './prism.js';
+export { startSandbox } from './sandbox/index.js';
+export type {
+  Sandbox,
+  SandboxOptions,
+  SandboxCredentials,
+  SandboxPasscode,
+  SandboxFault,
+  SandboxInjection,
+  SandboxOutcome,
+  SandboxExecution,
+  ExecutionKind,
+  ExecutionStatus,
+} from './sandbox/index.js';
