@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+/**
+ * `dollr-sandbox`: the sandbox as a process, for test suites in any language. It prints the URL,
+ * the sandbox's own (made-up) credentials and passcode, and the control surface, then serves
+ * until SIGINT or SIGTERM, when it closes cleanly and exits 0.
+ */
+import { parseArgs } from 'node:util';
+import { startSandbox } from './sandbox/index.js';
+import type { SandboxOptions } from './sandbox/index.js';
+
+const HELP = `Usage: dollr-sandbox [options]
+
+A stateful local Dollr API (every operation of openapi.json) with fault injection.
+
+Options:
+  --port <n>                 port to listen on (default 4010; 0 picks a free one)
+  --host <addr>              interface to bind (default 127.0.0.1)
+  --settle-after-ms <n>      time from an execution to its final status (default 1500)
+  --token-ttl-minutes <n>    token lifetime in minutes, fractions allowed (default 60)
+  --session-ttl-ms <n>       session lifetime (default 900000)
+  --spec <path>              OpenAPI document (JSON) to serve (default: the package's openapi.json)
+  --client-id <id>           client id the token endpoint accepts (default sandbox-client)
+  --client-secret <secret>   client secret it accepts (default: random; also DOLLR_SANDBOX_CLIENT_SECRET)
+  --passcode <code>          payout passcode code (default: random; also DOLLR_SANDBOX_PASSCODE)
+  --phone <digits>           payout passcode phone (default 231771234567)
+  --json                     print one JSON line ({url, credentials, passcode, control}) instead of text
+  -h, --help                 show this help
+
+Control surface (JSON): GET /_sandbox, POST /_sandbox/inject, POST /_sandbox/outcomes,
+GET /_sandbox/executions, POST /_sandbox/reset. See the README.`;
+
+function number(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new Error(`${flag} must be a number`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'settle-after-ms': { type: 'string' },
+      'token-ttl-minutes': { type: 'string' },
+      'session-ttl-ms': { type: 'string' },
+      spec: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      passcode: { type: 'string' },
+      phone: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const secret = values['client-secret'] ?? process.env.DOLLR_SANDBOX_CLIENT_SECRET;
+  const code = values.passcode ?? process.env.DOLLR_SANDBOX_PASSCODE;
+  const options: SandboxOptions = {
+    port: number(values.port, '--port') ?? 4010,
+    ...(values.host ? { host: values.host } : {}),
+    ...(values.spec ? { spec: values.spec } : {}),
+  };
+  const settle = number(values['settle-after-ms'], '--settle-after-ms');
+  const ttl = number(values['token-ttl-minutes'], '--token-ttl-minutes');
+  const sessionTtl = number(values['session-ttl-ms'], '--session-ttl-ms');
+  if (settle !== undefined) options.settleAfterMs = settle;
+  if (ttl !== undefined) options.tokenTtlMinutes = ttl;
+  if (sessionTtl !== undefined) options.sessionTtlMs = sessionTtl;
+  if (values['client-id'] || secret) {
+    options.credentials = { clientId: values['client-id'] ?? 'sandbox-client', clientSecret: secret ?? '' };
+    if (!secret) throw new Error('--client-id needs --client-secret (or DOLLR_SANDBOX_CLIENT_SECRET)');
+  }
+  if (code || values.phone) {
+    if (!code) throw new Error('--phone needs --passcode (or DOLLR_SANDBOX_PASSCODE)');
+    options.passcode = { code, phone: values.phone ?? '231771234567' };
+  }
+
+  const sandbox = await startSandbox(options);
+  const control = `${sandbox.url}/_sandbox`;
+  // These are the sandbox's own test values, printed so other languages can use them.
+  if (values.json) {
+    console.log(JSON.stringify({ url: sandbox.url, credentials: sandbox.credentials, passcode: sandbox.passcode, control }));
+  } else {
+    console.log(
+      [
+        `Dollr sandbox listening on ${sandbox.url}`,
+        `  client_id      ${sandbox.credentials.clientId}`,
+        `  client_secret  ${sandbox.credentials.clientSecret}`,
+        `  passcode code  ${sandbox.passcode.code}`,
+        `  passcode phone ${sandbox.passcode.phone}`,
+        `  control        ${control} (inject, outcomes, executions, reset)`,
+        'Stop with Ctrl+C.',
+      ].join('\n'),
+    );
+  }
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    sandbox.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`dollr-sandbox: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
