@@ -70,8 +70,13 @@ describe('contract sweep: every operation of openapi.json through createDollrCli
     const last = sent.at(-1);
     expect(sent.length).toBeGreaterThan(sentBefore);
     expect(last?.method, op.name).toBe(op.method.toUpperCase());
-    expect(new URL(last?.url ?? '').pathname, op.name).toBe(
+    const url = new URL(last?.url ?? '');
+    expect(url.pathname, op.name).toBe(
       op.url.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(params.path[name]))),
+    );
+    // Every sampled query parameter was sent (all are scalars in this spec).
+    expect(Object.fromEntries(url.searchParams), `${op.name}: query string`).toEqual(
+      Object.fromEntries(Object.entries(params.query).map(([name, value]) => [name, String(value)])),
     );
   });
 });
