@@ -4,8 +4,8 @@
  * in the money path).
  */
 import { readFileSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import formats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/testing/index.js';
 import type { Sandbox } from '../../src/testing/index.js';
@@ -20,7 +20,8 @@ const spec = JSON.parse(readFileSync(new URL('../../openapi.json', import.meta.u
 
 function responseValidator() {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats(ajv);
+  // ajv-formats is CommonJS: under NodeNext its default export arrives as `.default`.
+  formats.default(ajv);
   ajv.addFormat('password', true);
   ajv.addSchema({ $id: 'spec.json', components: spec.components });
   return (key: string, body: unknown): string[] => {
@@ -29,7 +30,7 @@ function responseValidator() {
     const schema = ((((op.responses as Json)['200'] as Json).content as Json)['application/json'] as Json).schema as Json;
     const text = JSON.stringify(schema).replaceAll('"#/components/', '"spec.json#/components/');
     const validate = ajv.compile(JSON.parse(text) as Json);
-    return validate(body) ? [] : (validate.errors ?? []).map((e) => `${key} ${e.instancePath} ${e.message}`);
+    return validate(body) ? [] : (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${key} ${e.instancePath} ${e.message}`);
   };
 }
 
