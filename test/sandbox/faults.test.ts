@@ -1,0 +1,166 @@
+/**
+ * Fault injection and the HTTP control surface: what each fault does to processing (the point
+ * of 'reset-after' is a payout that went through with its answer lost), matching and `times`,
+ * the same controls over HTTP for other languages, and close() leaving nothing behind.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startSandbox } from '../../src/testing/index.js';
+import type { Sandbox } from '../../src/testing/index.js';
+import { connect, payoutBody, payoutSetup, sleep } from './helpers.js';
+import type { Api } from './helpers.js';
+
+let sandbox: Sandbox;
+let api: Api;
+beforeAll(async () => {
+  sandbox = await startSandbox({ settleAfterMs: 0 });
+  api = await connect(sandbox);
+});
+beforeEach(async () => {
+  sandbox.reset();
+  api = await connect(sandbox);
+});
+afterAll(() => sandbox.close());
+
+const processed = (ref: unknown) => sandbox.executions().filter((e) => e.referenceId === ref);
+
+describe('inject', () => {
+  it("'reset-before' cuts the connection and processes nothing", async () => {
+    const setup = await payoutSetup(api);
+    const body = payoutBody(sandbox, setup);
+    sandbox.inject({ method: 'POST', path: '/v1/executions/payout', fault: 'reset-before' });
+    await expect(api.send('POST', '/v1/executions/payout', body)).rejects.toThrow();
+    expect(processed(body.reference_id)).toEqual([]);
+    expect((await api.send('GET', `/v1/status/payout/${String(body.reference_id)}`)).status).toBe(404);
+    // times defaults to 1: the same payout now goes through.
+    expect((await api.send('POST', '/v1/executions/payout', body)).status).toBe(200);
+    expect(processed(body.reference_id)).toMatchObject([{ sends: 1 }]);
+  });
+
+  it("'reset-after' processes the payout, then cuts the connection unanswered", async () => {
+    const setup = await payoutSetup(api);
+    const body = payoutBody(sandbox, setup);
+    sandbox.inject({ path: '/v1/executions/payout', fault: 'reset-after' });
+    await expect(api.send('POST', '/v1/executions/payout', body)).rejects.toThrow();
+    expect(processed(body.reference_id)).toMatchObject([{ kind: 'payout', sends: 1, body }]);
+    const status = await api.send('GET', `/v1/status/payout/${String(body.reference_id)}`);
+    expect(status.body).toMatchObject({ reference_id: body.reference_id, status: 'COMPLETED' });
+    // A blind re-send reads as a duplicate, as on Dollr.
+    expect((await api.send('POST', '/v1/executions/payout', body)).body).toMatchObject({ detail: [{ loc: ['body', 'reference_id'] }] });
+    expect(processed(body.reference_id)).toMatchObject([{ sends: 2 }]);
+  });
+
+  it('{ status, retryAfter } answers instead, without processing; sends still counts the POST', async () => {
+    const setup = await payoutSetup(api);
+    const body = payoutBody(sandbox, setup);
+    sandbox.inject({ path: '/v1/executions/payout', fault: { status: 429, retryAfter: 2 }, times: 2 });
+    for (let i = 0; i < 2; i++) {
+      const limited = await api.send('POST', '/v1/executions/payout', body);
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('2');
+      expect(limited.body).toEqual({ detail: 'Too Many Requests' });
+    }
+    expect(processed(body.reference_id)).toEqual([]);
+    sandbox.inject({ path: /^\/v1\/fees\//, fault: { status: 503, body: { detail: 'maintenance' } } });
+    const down = await api.send('GET', '/v1/fees/tiers');
+    expect(down).toMatchObject({ status: 503, body: { detail: 'maintenance' } });
+    const ok = await api.send('POST', '/v1/executions/payout', body);
+    expect(ok.status).toBe(200);
+    expect(processed(body.reference_id)).toMatchObject([{ sends: 3 }]);
+  });
+
+  it('{ delayMs } processes at once and answers late', async () => {
+    const setup = await payoutSetup(api);
+    const body = payoutBody(sandbox, setup);
+    sandbox.inject({ path: '/v1/executions/payout', fault: { delayMs: 400 } });
+    const started = Date.now();
+    const pending = api.send('POST', '/v1/executions/payout', body);
+    await sleep(150);
+    expect(processed(body.reference_id)).toHaveLength(1);
+    const answer = await pending;
+    expect(answer.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
+  it('matches by method, exact path, template and RegExp, in injection order', async () => {
+    sandbox.inject({ method: 'POST', path: '/v1/fees/tiers', fault: { status: 500 } }); // never matches a GET
+    sandbox.inject({ path: '/v1/status/payout/{reference_id}', fault: { status: 502 } });
+    sandbox.inject({ path: /tiers$/g, fault: { status: 504 }, times: 2 });
+    expect((await api.send('GET', `/v1/status/payout/${randomUUID()}`)).status).toBe(502);
+    expect((await api.send('GET', `/v1/status/payout/${randomUUID()}`)).status).toBe(404);
+    expect((await api.send('GET', '/v1/fees/tiers')).status).toBe(504);
+    expect((await api.send('GET', '/v1/fees/tiers')).status).toBe(504);
+    expect((await api.send('GET', '/v1/fees/tiers')).status).toBe(200);
+  });
+
+  it('refuses malformed injections', () => {
+    expect(() => sandbox.inject({ path: 'v1/no-slash', fault: 'reset-after' })).toThrow(TypeError);
+    expect(() => sandbox.inject({ path: '/v1/x', fault: 'explode' as 'reset-after' })).toThrow(TypeError);
+    expect(() => sandbox.inject({ path: '/v1/x', fault: { status: 42 } })).toThrow(TypeError);
+    expect(() => sandbox.inject({ path: '/v1/x', fault: 'reset-after', times: 0 })).toThrow(TypeError);
+  });
+});
+
+describe('HTTP control surface (/_sandbox)', () => {
+  const control = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${sandbox.url}/_sandbox${path}`, {
+      method,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    return { status: r.status, body: (await r.json()) as unknown };
+  };
+
+  it('injects faults (RegExp as { pattern }), sets outcomes, lists executions, resets', async () => {
+    expect((await control('POST', '/inject', { method: 'GET', path: { pattern: '^/v1/fees/' }, fault: { status: 429, retryAfter: 1 }, times: 1 })).status).toBe(200);
+    expect((await api.send('GET', '/v1/fees/tiers')).status).toBe(429);
+
+    const setup = await payoutSetup(api);
+    const body = payoutBody(sandbox, setup);
+    expect((await control('POST', '/outcomes', { reference_id: body.reference_id, status: 'FAILED', message: 'No funds' })).status).toBe(200);
+    await control('POST', '/inject', { path: '/v1/executions/payout', fault: 'reset-after' });
+    await expect(api.send('POST', '/v1/executions/payout', body)).rejects.toThrow();
+    const listed = await control('GET', '/executions');
+    expect(listed.body).toEqual([{ kind: 'payout', referenceId: body.reference_id, body, status: 'FAILED', sends: 1 }]);
+    expect((await api.send('GET', `/v1/status/payout/${String(body.reference_id)}`)).body).toMatchObject({ wallet_message: 'No funds' });
+
+    const info = await control('GET', '');
+    expect(info.body).toMatchObject({ url: sandbox.url, credentials: sandbox.credentials, pendingFaults: 0 });
+    expect((await control('POST', '/reset')).status).toBe(200);
+    expect((await control('GET', '/executions')).body).toEqual([]);
+  });
+
+  it('says what is wrong with a bad request (400), and is never faulted itself', async () => {
+    expect(await control('POST', '/inject', { path: '/v1/x', fault: 'explode' })).toMatchObject({ status: 400, body: { detail: expect.stringContaining('fault') } });
+    expect((await control('POST', '/inject', { path: { pattern: '(' }, fault: 'reset-before' })).status).toBe(400);
+    expect((await control('POST', '/outcomes', { reference_id: 'x', status: 'MAYBE' })).status).toBe(400);
+    expect((await control('GET', '/nothing')).status).toBe(404);
+    sandbox.inject({ path: /.*/, fault: 'reset-before', times: 5 });
+    expect((await control('GET', '/executions')).status).toBe(200);
+    sandbox.reset();
+  });
+});
+
+describe('close()', () => {
+  const handles = () =>
+    process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap' || r === 'Timeout').length;
+
+  it('leaves no server, socket or timer behind, even with a delayed answer pending', async () => {
+    await sleep(50);
+    const before = handles();
+    const s = await startSandbox();
+    const a = await connect(s);
+    const setup = await payoutSetup(a);
+    s.inject({ path: '/v1/executions/payout', fault: { delayMs: 30_000 } });
+    const pending = a.send('POST', '/v1/executions/payout', payoutBody(s, setup));
+    while (s.executions().length === 0) await sleep(10);
+    await s.close();
+    await s.close(); // safe twice
+    await expect(pending).rejects.toThrow();
+    await expect(fetch(`${s.url}/v1/fees/tiers`)).rejects.toThrow();
+    await expect.poll(handles, { timeout: 5_000 }).toBeLessThanOrEqual(before);
+  });
+
+  it('listens on 127.0.0.1 by default', async () => {
+    expect(new URL(sandbox.url).hostname).toBe('127.0.0.1');
+  });
+});
