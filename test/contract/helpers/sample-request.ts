@@ -61,7 +61,8 @@ const VALID_CLIENT_IP = '203.0.113.10'; // TEST-NET-3
  * execution whose reference_id is not a v4 UUID or whose payout passcode has a phone that is
  * not 8-15 digits or a client_ip that is not an IP; the schema only asks for strings, so the
  * sampler's `"string"` passes the schema but not the client. Keyed on the field, never on
- * the operation, and only where the sample already has the field.
+ * the operation, and only where the sample already has the field (a v4 UUID is an equally
+ * valid `reference_id` in the non-execution bodies that have one).
  */
 export function satisfyClientChecks(body: unknown): unknown {
   if (!isRecord(body)) return body;
@@ -91,7 +92,8 @@ export function createSampler(document: OpenApiDocument) {
       // The client binds the version segment itself (`/v1/...`).
       if (parameter.in === 'path' && parameter.name === 'version') continue;
       if (parameter.in === 'cookie') throw new Error(`${op.name}: cookie parameter ${parameter.name} is not supported by the sweep`);
-      const value = parameter.schema === undefined ? 'x' : sampleSchema(parameter.schema);
+      if (parameter.schema === undefined) throw new Error(`${op.name}: parameter ${parameter.name} has no schema to sample`);
+      const value = sampleSchema(parameter.schema);
       // An optional parameter the sampler leaves null is not sent (a query string has no null).
       if (value === undefined || value === null) {
         if (parameter.required) throw new Error(`${op.name}: sampled no value for required ${parameter.in} ${parameter.name}`);
