@@ -43,6 +43,14 @@ describe('contract sweep: every operation of openapi.json through createDollrCli
     );
   });
 
+  it('rejects a 200 body that breaks its schema (the response check is not vacuous)', () => {
+    const payout = operations.find((op) => op.name === 'POST /v1/executions/payout');
+    if (payout === undefined) throw new Error('openapi.json has no POST /v1/executions/payout');
+    expect(schemas.response(payout, { reference_id: 42 }).errors).toEqual(
+      expect.arrayContaining(['/reference_id must be string', "(root) must have required property 'status'"]),
+    );
+  });
+
   it.each(operations.map((op) => [op.name, op] as const))('%s', async (_name, op) => {
     const { params, body } = sampleRequest(op);
 

@@ -58,7 +58,7 @@ export function createSchemaValidator(document: OpenApiDocument) {
       compiled.set(pointer, validate);
     }
     const valid = validate(value);
-    return { valid, errors: (validate.errors ?? []).map(describe) };
+    return { valid, errors: (validate.errors ?? []).map(formatError) };
   }
 
   return {
@@ -84,7 +84,7 @@ export function createSchemaValidator(document: OpenApiDocument) {
   };
 }
 
-function describe(error: ErrorObject): string {
+function formatError(error: ErrorObject): string {
   return `${error.instancePath || '(root)'} ${error.message ?? error.keyword}${
     error.keyword === 'additionalProperties' ? `: ${String(error.params.additionalProperty)}` : ''
   }`;
