@@ -10,6 +10,9 @@
  *   DOLLR_SMOKE_TOKEN, DOLLR_SMOKE_CLIENT_ID, DOLLR_SMOKE_CLIENT_SECRET, DOLLR_SMOKE_PASSCODE
  *   DOLLR_SMOKE_ENTRY          optional: path of the entry to test (default ../../dist/index.js)
  *   DOLLR_SMOKE_TESTING        optional: path of dist/testing/index.js, checked where given (Node)
+ *   DOLLR_SMOKE_SANDBOX_URL    optional: a startSandbox() from dollr-client/testing (run by the
+ *                              orchestrator in Node), with DOLLR_SMOKE_SANDBOX_CLIENT_ID,
+ *                              _CLIENT_SECRET, _PASSCODE and _PHONE: the stateful payout flow
  *   DOLLR_SMOKE_WEB_ONLY=1     optional: delete Node's globals (Buffer, process, global,
  *                              setImmediate, clearImmediate) before importing the entry, as on
  *                              an edge runtime
@@ -49,10 +52,22 @@ const config = {
   entry: env('DOLLR_SMOKE_ENTRY'),
   testing: env('DOLLR_SMOKE_TESTING'),
   webOnly: env('DOLLR_SMOKE_WEB_ONLY') === '1',
+  sandbox: env('DOLLR_SMOKE_SANDBOX_URL')
+    ? {
+        url: env('DOLLR_SMOKE_SANDBOX_URL'),
+        clientId: env('DOLLR_SMOKE_SANDBOX_CLIENT_ID'),
+        clientSecret: env('DOLLR_SMOKE_SANDBOX_CLIENT_SECRET'),
+        passcodeCode: env('DOLLR_SMOKE_SANDBOX_PASSCODE'),
+        phone: env('DOLLR_SMOKE_SANDBOX_PHONE'),
+      }
+    : undefined,
 };
 
 console.log(`# runtime: ${runtime}`);
 const missing = ['url', 'refusedUrl', 'token', 'clientId', 'clientSecret', 'passcodeCode'].filter((key) => !config[key]);
+if (config.sandbox) {
+  for (const [key, value] of Object.entries(config.sandbox)) if (!value) missing.push(`sandbox.${key}`);
+}
 if (missing.length) {
   console.log(`not ok - setup: missing ${missing.join(', ')} (run it through npm run test:runtimes)`);
   exit(2);
@@ -244,6 +259,16 @@ const checks = [
     },
   ],
   [
+    'connection refused: a session create is retried, as never sent',
+    async () => {
+      const client = staticClient(config.refusedUrl, { maxRetries: 2 });
+      const error = remember('refused retried', await rejection(client.POST('/v1/sessions/payout', { body: SESSION_BODY }), 'POST to a closed port'));
+      assert(error instanceof api.DollrConnectionError, `threw ${describe(error)}`);
+      // A refusal proves nothing reached the server, so even a non-idempotent POST is retried.
+      assert(error.attempts === 3, `${error.attempts} attempt(s) with maxRetries 2 (code ${error.code}): "${error.message}"`);
+    },
+  ],
+  [
     'timeout: DollrTimeoutError, session create not re-sent',
     async () => {
       const server = scenario('slow');
@@ -377,6 +402,138 @@ const checks = [
   ],
 ];
 
+// ---------------------------------------------------------------------------- sandbox
+
+async function sandboxControl(path, body) {
+  const response = await fetch(`${config.sandbox.url}/_sandbox${path}`, body === undefined ? {} : {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert(response.ok, `sandbox control ${path} answered ${response.status}`);
+  return response.json();
+}
+
+function sandboxClient(options = {}) {
+  const { clientId, clientSecret } = config.sandbox;
+  return api.createDollrClient({ baseUrl: config.sandbox.url, auth: { clientId, clientSecret }, backoff: FAST, ...options });
+}
+
+function sandboxPasscode() {
+  return api.createPasscode({
+    code: config.sandbox.passcodeCode,
+    phone: config.sandbox.phone,
+    device: api.serverDevice({ clientIp: '203.0.113.10', userAgent: 'runtime-smoke/1.0' }),
+  });
+}
+
+/** Party, PAYOUT account and payout session, as a merchant's backend creates them. */
+async function sandboxSession(client) {
+  const party = await client.POST('/v1/parties/create', {
+    body: { fullname: 'Jane Doe', phone: '231771234567', email: 'jane@example.com', country_code: 'LR' },
+  });
+  assert(party.response.status === 200, `party create answered ${party.response.status}: ${describe(party.error)}`);
+  const account = await client.POST('/v1/payment-accounts/create', {
+    params: { query: { operation_type: 'PAYOUT' } },
+    body: {
+      account_name: 'Jane MoMo',
+      provider: 'MTN_MOMO_LBR',
+      method: 'MOBILE_MONEY',
+      party_id: party.data.id,
+      country_code: 'LR',
+      insensitive_account_number: '231771234567',
+    },
+  });
+  assert(account.response.status === 200, `payment account create answered ${account.response.status}: ${describe(account.error)}`);
+  const session = await client.POST('/v1/sessions/payout', { body: { ...SESSION_BODY, payout_account_id: account.data.id } });
+  assert(session.response.status === 200, `payout session create answered ${session.response.status}: ${describe(session.error)}`);
+  return { accountId: account.data.id, session: session.data };
+}
+
+async function sandboxSends(referenceId) {
+  const executions = await sandboxControl('/executions');
+  return executions.filter((execution) => execution.referenceId === referenceId);
+}
+
+if (config.sandbox) {
+  checks.push(
+    [
+      'sandbox: client credentials, party, account, session, payout, status',
+      async () => {
+        const client = sandboxClient();
+        const { accountId, session } = await sandboxSession(client);
+        const referenceId = api.newReferenceId();
+        const execution = await client.payout({ sessionId: session.id, payoutAccountId: accountId, referenceId, passcode: sandboxPasscode() });
+        assert(execution.reference_id === referenceId && execution.status === 'PENDING', `execution ${describe(execution)}`);
+        const { data, response } = await client.GET('/v1/status/payout/{reference_id}', { params: { path: { reference_id: referenceId } } });
+        assert(response.status === 200 && data.reference_id === referenceId, `status lookup ${response.status} ${describe(data)}`);
+        const recorded = await sandboxSends(referenceId);
+        assert(recorded.length === 1 && recorded[0].sends === 1, `sandbox recorded ${describe(recorded)}`);
+      },
+    ],
+    [
+      'sandbox: 422 from the money-path rules (unknown session)',
+      async () => {
+        const client = sandboxClient();
+        const { accountId } = await sandboxSession(client);
+        const referenceId = api.newReferenceId();
+        const error = remember(
+          'sandbox 422',
+          await rejection(client.payout({ sessionId: 987_654, payoutAccountId: accountId, referenceId, passcode: sandboxPasscode() }), 'payout on an unknown session'),
+        );
+        assert(error instanceof api.DollrApiError && error.status === 422, `threw ${describe(error)}`);
+        assert(error.issues.some((issue) => issue.path === 'body.session_id'), `issues ${describe(error.issues)}`);
+        assert((await sandboxSends(referenceId)).length === 0, 'the refused payout was recorded');
+      },
+    ],
+    [
+      'sandbox: connection reset after the payout landed: one payout, outcome returned',
+      async () => {
+        const client = sandboxClient();
+        const { accountId, session } = await sandboxSession(client);
+        await sandboxControl('/inject', { method: 'POST', path: '/v1/executions/payout', fault: 'reset-after' });
+        const referenceId = api.newReferenceId();
+        let outcome;
+        try {
+          outcome = await client.payout({ sessionId: session.id, payoutAccountId: accountId, referenceId, passcode: sandboxPasscode() });
+        } catch (error) {
+          outcome = remember('sandbox reset', error);
+        }
+        const recorded = await sandboxSends(referenceId);
+        assert(recorded.length === 1, `sandbox recorded ${recorded.length} executions for the reference_id`);
+        assert(recorded[0].sends === 1, `the payout reached the sandbox ${recorded[0].sends} times, expected 1`);
+        // The outcome was ambiguous: the client looks the reference_id up before any re-send,
+        // finds the payout and returns it.
+        assert(!(outcome instanceof Error), `threw ${describe(outcome)} instead of looking the payout up`);
+        assert(outcome.reference_id === referenceId, `resolved with ${describe(outcome)}`);
+        return `resolved ${outcome.status}`;
+      },
+    ],
+    [
+      'sandbox: client.execute(payout), then waitForExecution to COMPLETED',
+      async () => {
+        assert(typeof api.isFinalStatus === 'function', `isFinalStatus is ${typeof api.isFinalStatus}`);
+        const client = sandboxClient();
+        assert(typeof client.execute === 'function' && typeof client.waitForExecution === 'function', 'client.execute / waitForExecution missing');
+        const { accountId, session } = await sandboxSession(client);
+        const referenceId = api.newReferenceId();
+        const body = { session_id: String(session.id), payout_account_id: String(accountId), reference_id: referenceId, passcode: sandboxPasscode() };
+        const execution = await client.execute('payout', body);
+        assert(execution.reference_id === referenceId && !api.isFinalStatus(execution.status), `execute resolved ${describe(execution)}`);
+        const seen = [];
+        const final = await client.waitForExecution('payout', referenceId, {
+          pollIntervalMs: 50,
+          maxWaitMs: 10_000,
+          onStatus: (update) => seen.push(update.status),
+        });
+        assert(final.status === 'COMPLETED' && api.isFinalStatus(final.status), `settled as ${describe(final)}`);
+        assert((await client.getExecution('payout', referenceId)).status === 'COMPLETED', 'getExecution disagrees');
+        return seen.join(' -> ');
+      },
+    ],
+  );
+}
+
 if (config.testing) {
   checks.push([
     'dollr-client/testing loads (Node only)',
@@ -392,7 +549,14 @@ if (config.testing) {
 checks.push([
   'no secret in any error (message, JSON.stringify, String(cause))',
   async () => {
-    const secrets = [config.token, config.clientSecret, config.passcodeCode, ...issuedTokens].filter(Boolean);
+    const secrets = [
+      config.token,
+      config.clientSecret,
+      config.passcodeCode,
+      config.sandbox?.clientSecret,
+      config.sandbox?.passcodeCode,
+      ...issuedTokens,
+    ].filter(Boolean);
     assert(issuedTokens.size >= 2, `only ${issuedTokens.size} issued tokens seen; the client-credentials checks did not run`);
     const labels = new Set(caught.map((entry) => entry.label));
     for (const label of ['422', 'refused payout', 'timeout', '401 twice', 'token refused']) {
