@@ -3,22 +3,41 @@
  * Runtime-neutral (Node 20+, Bun, Deno, edge, bundlers): no `node:` imports anywhere below
  * this entry.
  */
-export { createDollrClient, DEFAULT_BASE_URL } from './core/client.js';
-export type { DollrClient, DollrClientOptions } from './core/client.js';
+export { createDollrClient } from './client.js';
+export type { DollrClient } from './client.js';
+export { DEFAULT_BASE_URL } from './core/client.js';
+export type { CoreClient, DollrClientOptions } from './core/client.js';
 export type { DollrAuth, ClientCredentials } from './core/auth.js';
+export type { LogLevel, Logger } from './core/log.js';
 export type { BackoffOptions } from './core/retry.js';
 export type { FetchLike } from './core/transport.js';
 export type { PayoutInput, PayoutOptions } from './helpers/payout.js';
+export { isFinalStatus } from './helpers/executions.js';
+export type { ExecutionKind, ExecutionBody, ExecutionStatus, RequestOptions, WaitOptions, Executions } from './helpers/executions.js';
 export { createPasscode, serverDevice } from './helpers/passcode.js';
 export type { CreatePasscodeOptions, ServerDeviceOptions } from './helpers/passcode.js';
 export { newReferenceId, isReferenceId } from './helpers/reference-id.js';
-export { DollrError, DollrApiError, DollrInputError, DollrConnectionError, DollrTimeoutError } from './core/errors.js';
+export {
+  DollrError,
+  DollrApiError,
+  DollrInputError,
+  DollrConnectionError,
+  DollrTimeoutError,
+  DollrWaitTimeoutError,
+} from './core/errors.js';
 export type {
   paths,
   components,
   ApiVersion,
   BoundPaths,
   DollrPaths,
+  HttpMethod,
+  PathsFor,
+  Operation,
+  RequestBody,
+  ResponseData,
+  PathParams,
+  QueryParams,
   PayoutRequest,
   ExecutionResponse,
   Passcode,

@@ -52,7 +52,8 @@ export function renderOperations(rows: readonly OperationRow[]): string {
     'export type Operation = (typeof operations)[number];',
     '',
     '/** `METHOD /{version}/path`: the key the policy table uses. */',
-    "export type OperationKey = `${Operation['method']} ${Operation['path']}`;",
+    'type KeyOf<O> = O extends { method: infer M extends string; path: infer P extends string } ? `${M} ${P}` : never;',
+    'export type OperationKey = KeyOf<Operation>;',
     '',
   ].join('\n');
 }

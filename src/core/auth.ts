@@ -2,10 +2,12 @@
  * Bearer token sources: a static token, a user callback, or OAuth client credentials with
  * a cached, single-flight refresh. The transport asks for a token per attempt.
  */
-import { DollrApiError, DollrError, DollrInputError } from './errors.js';
+import { DollrError, DollrInputError, apiError } from './errors.js';
 import { LiteRequest } from './lite-request.js';
-import { TOKEN_PATH, attemptsOf } from './transport.js';
-import type { Transport } from './transport.js';
+import type { Send } from './lite-request.js';
+import type { Log } from './log.js';
+import { TOKEN_PATH } from './policy.js';
+import type { RequestBody, ResponseData } from './types.js';
 
 export interface ClientCredentials {
   clientId: string;
@@ -27,9 +29,13 @@ export interface AuthProvider {
 export interface AuthContext {
   baseUrl: string;
   /** Transport without auth, used for the token endpoint. */
-  send: Transport;
+  send: Send;
   dangerouslyAllowBrowser: boolean;
+  log: Log;
 }
+
+type TokenRequest = RequestBody<'post', typeof TOKEN_PATH>;
+type TokenResponse = ResponseData<'post', typeof TOKEN_PATH>;
 
 const REFRESH_MARGIN_MS = 5 * 60_000;
 // Visible ASCII only: anything else would make `Headers.set` throw a message echoing the token.
@@ -91,10 +97,11 @@ function clientCredentialsAuth(clientId: string, clientSecret: string, context: 
   let recent: string[] = [];
 
   async function obtain(): Promise<CachedToken> {
+    const payload: TokenRequest = { client_id: clientId, client_secret: clientSecret };
     const request = new LiteRequest(context.baseUrl + TOKEN_PATH, {
       method: 'POST',
       headers: new Headers({ 'Content-Type': 'application/json', Accept: 'application/json' }),
-      body: JSON.stringify({ client_id: clientId, client_secret: clientSecret }),
+      body: JSON.stringify(payload),
     });
     const response = await context.send(request);
     const text = await response.text();
@@ -105,22 +112,20 @@ function clientCredentialsAuth(clientId: string, clientSecret: string, context: 
       // keep the raw text
     }
     if (!response.ok) {
-      throw new DollrApiError({
-        status: response.status,
-        statusText: response.statusText,
-        body,
-        headers: response.headers,
-        attempts: attemptsOf(response),
-        secrets: [clientSecret],
-        context: 'Obtaining an access token failed',
-      });
+      throw apiError(response, body, { secrets: [clientSecret], context: 'Obtaining an access token failed' });
     }
-    const { access_token: value, expires_in: minutes } = (body ?? {}) as { access_token?: unknown; expires_in?: unknown };
-    if (typeof value !== 'string' || !TOKEN_CHARS.test(value) || typeof minutes !== 'number' || !(minutes > 0)) {
-      throw new DollrError('The token endpoint returned no usable access_token/expires_in');
+    const { access_token: value, expires_in: minutes } = (body ?? {}) as Partial<Record<keyof TokenResponse, unknown>>;
+    if (typeof value !== 'string' || !TOKEN_CHARS.test(value)) {
+      throw new DollrError('The token endpoint returned no usable access_token');
     }
     const now = Date.now();
+    if (typeof minutes !== 'number' || !(minutes > 0)) {
+      // The spec does not mark expires_in required: without a lifetime, use the token until a 401.
+      context.log.warn('the token endpoint gave no positive expires_in; the token is used until the API answers 401');
+      return { value, expiresAt: Infinity, refreshAt: Infinity };
+    }
     const lifetime = minutes * 60_000; // expires_in is in minutes
+    context.log.info(`obtained an access token valid for ${minutes} min`);
     // Refresh once fewer than 5 minutes remain; short-lived tokens refresh at half-life instead.
     return { value, expiresAt: now + lifetime, refreshAt: now + lifetime - Math.min(REFRESH_MARGIN_MS, lifetime / 2) };
   }

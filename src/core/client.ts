@@ -1,19 +1,25 @@
-/** `createDollrClient()`: openapi-fetch bound to the v1 paths, over the retrying transport. */
+/**
+ * The core client: options are checked once, then openapi-fetch is bound to the v1 paths
+ * over the transport, with the execution guard in front of POST. Helpers (execute, payout,
+ * waitForExecution) are added on top by ../client.ts; nothing here depends on them.
+ */
 import createClient, { createQuerySerializer } from 'openapi-fetch';
-import type { Client } from 'openapi-fetch';
+import type { Client, FetchResponse, MaybeOptionalInit } from 'openapi-fetch';
 import { createAuth } from './auth.js';
-import type { DollrAuth } from './auth.js';
+import type { AuthProvider, DollrAuth } from './auth.js';
 import { DollrInputError } from './errors.js';
+import { assertExecutionBody } from './guards.js';
 import { LiteRequest } from './lite-request.js';
-import { check, isFilled, isObject } from './validate.js';
-import { DEFAULT_USER_AGENT } from './version.js';
-import { assertExecution, createPayout } from '../helpers/payout.js';
-import type { PayoutInput, PayoutOptions } from '../helpers/payout.js';
+import { createLog } from './log.js';
+import type { Log, LogLevel, Logger } from './log.js';
+import { policyFor } from './policy.js';
 import { DEFAULT_BACKOFF } from './retry.js';
 import type { BackoffOptions, ResolvedBackoff } from './retry.js';
 import { checkBaseUrl, createTransport } from './transport.js';
 import type { FetchLike } from './transport.js';
-import type { DollrPaths, ExecutionResponse } from './types.js';
+import type { DollrPaths, HttpMethod, PathsFor } from './types.js';
+import { check, isFilled, isObject } from './validate.js';
+import { DEFAULT_USER_AGENT } from './version.js';
 
 export const DEFAULT_BASE_URL = 'https://api.heydollr.app';
 
@@ -22,7 +28,7 @@ export interface DollrClientOptions {
   auth: DollrAuth;
   /** Default `https://api.heydollr.app`. Plain `http:` is refused except on loopback or with `allowInsecureHttp`. */
   baseUrl?: string;
-  /** Retries after the first attempt, only where a repeat cannot duplicate an effect. Default 2. */
+  /** Re-sends after the first attempt, only where a repeat cannot duplicate an effect. Default 2. */
   maxRetries?: number;
   /** Per-attempt timeout in ms (until response headers). Default 30000. */
   timeoutMs?: number;
@@ -36,32 +42,60 @@ export interface DollrClientOptions {
   allowInsecureHttp?: boolean;
   /** Allow client credentials where `window`/`document` exist. The secret must never reach end users. */
   dangerouslyAllowBrowser?: boolean;
+  /** Where log lines go (default `console`). Lines never hold a secret, a header or a body. */
+  logger?: Logger;
+  /** Default `'warn'`, or the `DOLLR_LOG` environment variable where one exists. */
+  logLevel?: LogLevel;
 }
 
-/** The openapi-fetch client with the API version bound (`/v1/...`), plus `payout()`. */
-export interface DollrClient extends Client<DollrPaths> {
-  /**
-   * Executes a payout and resolves to its ExecutionResponse, or throws DollrApiError,
-   * DollrConnectionError / DollrTimeoutError (outcome unknown: re-send with the same
-   * referenceId) or DollrInputError (nothing was sent). Aborts reject with the signal's reason.
-   */
-  payout(input: PayoutInput, options?: PayoutOptions): Promise<ExecutionResponse>;
+type RequiredKeysOf<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+type InitParam<Init> = [RequiredKeysOf<Init>] extends [never]
+  ? [(Init & { [key: string]: unknown })?]
+  : [Init & { [key: string]: unknown }];
+
+/** `client.request('POST', ...)`: the method as users write it, typed like openapi-fetch's lowercase form. */
+export type UppercaseRequestMethod = <
+  M extends Uppercase<HttpMethod>,
+  P extends PathsFor<M>,
+  Init extends MaybeOptionalInit<DollrPaths[P], Lowercase<M> & keyof DollrPaths[P]>,
+>(
+  method: M,
+  url: P,
+  ...init: InitParam<Init>
+) => Promise<FetchResponse<DollrPaths[P][Lowercase<M> & keyof DollrPaths[P]] & Record<string | number, unknown>, Init, `${string}/${string}`>>;
+
+/** openapi-fetch's client with the API version bound (`/v1/...`); `request` takes `'post'` or `'POST'`. */
+export interface CoreClient extends Omit<Client<DollrPaths>, 'request'> {
+  request: Client<DollrPaths>['request'] & UppercaseRequestMethod;
+}
+
+/** What helpers build on: the client, its auth (for secrets) and its log. */
+export interface Core {
+  client: CoreClient;
+  auth: AuthProvider;
+  log: Log;
 }
 
 /** A non-negative integer option: `fallback` when undefined. */
-function count(value: unknown, field: string, fallback: number): number {
+export function count<F extends number | undefined>(value: unknown, field: string, fallback: F): number | F {
   if (value === undefined) return fallback;
   check(Number.isInteger(value) && (value as number) >= 0, field, 'be a non-negative integer');
   return value as number;
 }
 
-export function createDollrClient(options: DollrClientOptions): DollrClient {
+/** A positive number of milliseconds: `fallback` when undefined. */
+export function checkTimeout<F extends number | undefined>(value: unknown, field: string, fallback: F): number | F {
+  if (value === undefined) return fallback;
+  check(typeof value === 'number' && value > 0, field, 'be a positive number of milliseconds');
+  return value;
+}
+
+export function createCore(options: DollrClientOptions): Core {
   if (!isObject(options)) throw new DollrInputError('auth', 'createDollrClient needs an options object with auth');
   const allowInsecureHttp = options.allowInsecureHttp === true;
   const baseUrl = checkBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, allowInsecureHttp);
   const maxRetries = count(options.maxRetries, 'maxRetries', 2);
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  check(typeof timeoutMs === 'number' && timeoutMs > 0, 'timeoutMs', 'be a positive number of milliseconds');
+  const timeoutMs = checkTimeout(options.timeoutMs, 'timeoutMs', 30_000);
   const backoff: ResolvedBackoff = { ...DEFAULT_BACKOFF };
   for (const key of Object.keys(backoff) as (keyof ResolvedBackoff)[]) {
     backoff[key] = count(options.backoff?.[key], `backoff.${key}`, backoff[key]);
@@ -70,12 +104,19 @@ export function createDollrClient(options: DollrClientOptions): DollrClient {
   check(typeof fetch === 'function', 'fetch', 'be a function: no global fetch here, pass options.fetch');
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   check(isFilled(userAgent), 'userAgent', 'be a non-empty string');
+  const logger = options.logger;
+  if (logger !== undefined) {
+    const complete = isObject(logger) && ['debug', 'info', 'warn', 'error'].every((m) => typeof logger[m as keyof Logger] === 'function');
+    check(complete, 'logger', 'have debug, info, warn and error functions');
+  }
+  const log = createLog(logger, options.logLevel);
 
-  const transportOptions = { fetch, baseUrl, allowInsecureHttp, timeoutMs, maxRetries, backoff };
+  const transportOptions = { fetch, baseUrl, allowInsecureHttp, timeoutMs, maxRetries, backoff, log };
   const auth = createAuth(options.auth, {
     baseUrl,
     send: createTransport(transportOptions),
     dangerouslyAllowBrowser: options.dangerouslyAllowBrowser === true,
+    log,
   });
 
   const base = createClient<DollrPaths>({
@@ -88,24 +129,23 @@ export function createDollrClient(options: DollrClientOptions): DollrClient {
   });
   const basePOST = base.POST as (url: string, init?: { body?: unknown }) => Promise<never>;
 
-  /** An execution POST is checked like payout() (reference_id, passcode) before anything is sent. */
+  /** An execution POST is checked as its policy says (reference_id, passcode) before anything is sent. */
   const POST = ((url: string, init?: { body?: unknown }) => {
-    if (typeof url === 'string' && url.includes('/executions/')) {
+    const policy = policyFor('POST', url);
+    if (policy.repeat === 'execution') {
       try {
-        assertExecution(init?.body, url.endsWith('/executions/payout'));
+        assertExecutionBody(init?.body, policy);
       } catch (error) {
         return Promise.reject(error);
       }
     }
     return basePOST(url, init);
-  }) as DollrClient['POST'];
+  }) as CoreClient['POST'];
 
   const request = ((method: string, url: string, init?: object) =>
     typeof method === 'string' && method.toUpperCase() === 'POST'
       ? POST(url as never, init as never)
-      : (base.request as (m: string, u: string, i?: object) => Promise<never>)(method, url, init)) as DollrClient['request'];
+      : (base.request as (m: string, u: string, i?: object) => Promise<never>)(method, url, init)) as CoreClient['request'];
 
-  const payout = createPayout((body, signal) => base.POST('/v1/executions/payout', { body, signal }), auth);
-
-  return { ...base, POST, request, payout };
+  return { client: { ...base, POST, request }, auth, log };
 }

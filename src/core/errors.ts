@@ -1,7 +1,8 @@
 /**
- * Error classes. Invariant: no message, property, `cause` or `toJSON()` output carries the
- * bearer token, the client secret or the passcode code. Errors never keep the request,
- * its headers or the client options, so every own enumerable field is safe to serialize.
+ * Error classes, and the one place that builds an API error from a response. Invariant: no
+ * message, property, `cause` or `toJSON()` output carries the bearer token, the client
+ * secret or the passcode code. Errors never keep the request, its headers or the client
+ * options, so every own enumerable field is safe to serialize.
  */
 import type { RawValidationIssue, ValidationIssue } from './types.js';
 import { redactJson, redactText } from './redact.js';
@@ -50,6 +51,8 @@ export class DollrApiError extends DollrError {
   declare readonly issues: ValidationIssue[];
   declare readonly headers: Headers;
   declare readonly referenceId: string | undefined;
+  /** The server's request id (`x-request-id` or `request-id` header), for support tickets. */
+  declare readonly requestId: string | undefined;
   /** HTTP attempts made, retries included. */
   declare readonly attempts: number;
 
@@ -63,6 +66,7 @@ export class DollrApiError extends DollrError {
     this.issues = issues;
     this.headers = init.headers;
     this.referenceId = init.referenceId;
+    this.requestId = requestIdOf(init.headers);
     this.attempts = init.attempts;
   }
 }
@@ -72,6 +76,8 @@ export interface DollrConnectionErrorInit {
   referenceId?: string | undefined;
   /** System error code when known, e.g. `ECONNRESET`, `ECONNREFUSED`, `ETIMEDOUT`. */
   code?: string | undefined;
+  /** `false`: proven not processed (refused, or the status lookup found nothing); `'unknown'` otherwise. */
+  processed?: false | 'unknown';
   cause?: unknown;
 }
 
@@ -80,17 +86,37 @@ export class DollrConnectionError extends DollrError {
   declare readonly referenceId: string | undefined;
   declare readonly attempts: number;
   declare readonly code: string | undefined;
+  /**
+   * Whether the request may have been processed: `false` when that is proven not to be the
+   * case, `'unknown'` when it may have been. For an execution, `'unknown'` means: look its
+   * status up (`getExecution`) before any new attempt.
+   */
+  declare readonly processed: false | 'unknown';
 
   constructor(message: string, init: DollrConnectionErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.referenceId = init.referenceId;
     this.attempts = init.attempts;
     this.code = init.code;
+    this.processed = init.processed ?? 'unknown';
   }
 }
 
 /** An attempt exceeded `timeoutMs` and no retry was allowed or left. */
 export class DollrTimeoutError extends DollrConnectionError {}
+
+/** `waitForExecution` reached `maxWaitMs` before the execution was COMPLETED or FAILED. */
+export class DollrWaitTimeoutError<T = unknown> extends DollrError {
+  declare readonly referenceId: string;
+  /** The last ExecutionResponse seen, or `null` if no lookup answered. */
+  declare readonly lastStatus: T | null;
+
+  constructor(message: string, referenceId: string, lastStatus: T | null) {
+    super(message);
+    this.referenceId = referenceId;
+    this.lastStatus = lastStatus;
+  }
+}
 
 // `name` lives on the prototype (non-enumerable) so it is not an own field cluttering logs.
 // Explicit strings: minifiers rename classes.
@@ -100,8 +126,58 @@ for (const [ErrorClass, name] of [
   [DollrApiError, 'DollrApiError'],
   [DollrConnectionError, 'DollrConnectionError'],
   [DollrTimeoutError, 'DollrTimeoutError'],
+  [DollrWaitTimeoutError, 'DollrWaitTimeoutError'],
 ] as const) {
   Object.defineProperty(ErrorClass.prototype, 'name', { value: name, writable: true, configurable: true });
+}
+
+// ---- Building errors from responses --------------------------------------------------------
+
+// Non-2xx responses handed back by the transport remember how many attempts they took.
+const attemptCounts = new WeakMap<Response, number>();
+
+export function recordAttempts(response: Response, attempts: number): void {
+  attemptCounts.set(response, attempts);
+}
+
+export function requestIdOf(headers: Headers): string | undefined {
+  return headers.get('x-request-id') ?? headers.get('request-id') ?? undefined;
+}
+
+export interface ApiErrorContext {
+  referenceId?: string | undefined;
+  secrets?: readonly string[];
+  context?: string;
+}
+
+/**
+ * The one factory for `DollrApiError` from a response the transport handed back (its body
+ * already parsed by openapi-fetch or by the caller). A 422 on `body.reference_id` for an
+ * execution says what it means: the id was used before, so look that execution up.
+ */
+export function apiError(response: Response, body: unknown, ctx: ApiErrorContext = {}): DollrApiError {
+  const error = new DollrApiError({
+    status: response.status,
+    statusText: response.statusText,
+    body,
+    headers: response.headers,
+    attempts: attemptCounts.get(response) ?? 1,
+    referenceId: ctx.referenceId,
+    ...(ctx.secrets && { secrets: ctx.secrets }),
+    ...(ctx.context && { context: ctx.context }),
+  });
+  if (ctx.referenceId !== undefined && isReferenceIdConflict(error.issues)) {
+    error.message +=
+      `. reference_id ${ctx.referenceId} is already used by an execution: look it up with ` +
+      'getExecution(kind, referenceId) instead of sending it again; mint a new id only for a deliberate new attempt ' +
+      'once that one is FAILED or not found';
+  }
+  return error;
+}
+
+/** True when a 422 names `body.reference_id`: Dollr's answer to a reused id. */
+export function isReferenceIdConflict(issues: readonly ValidationIssue[]): boolean {
+  return issues.some((issue) => issue.path === 'body.reference_id');
 }
 
 const isRawIssue = (item: unknown): item is RawValidationIssue =>

@@ -1,27 +1,25 @@
 /**
- * The `fetch` handed to openapi-fetch: adds the bearer token, a per-attempt timeout and
- * safe retries, then calls the user's (or global) fetch with a plain init object.
+ * The request path: openapi-fetch's `fetch`. One loop per request adds the bearer token,
+ * applies the per-attempt timeout and decides, from the operation's policy only, whether a
+ * failure may be repeated. Executions follow Dollr's recovery rule: an outcome that is
+ * unknown (timeout, reset, 5xx) is looked up by reference_id before anything is sent again;
+ * found means landed (returned, never re-sent), 404 means never landed (the same bytes may
+ * go again). The happy path is one attempt and no lookup. Nothing here knows an operation
+ * by name.
  */
 import type { AuthProvider } from './auth.js';
-import { DollrConnectionError, DollrInputError, DollrTimeoutError } from './errors.js';
+import { DollrConnectionError, DollrInputError, DollrTimeoutError, isReferenceIdConflict, parseIssues, recordAttempts } from './errors.js';
 import { LiteRequest } from './lite-request.js';
-import type { PayoutRequest } from './types.js';
-import { redactJson, redactText } from './redact.js';
-import {
-  SAFE_METHODS,
-  backoffDelay,
-  errorCode,
-  isRetryableStatus,
-  neverSent,
-  retryAfterMs,
-  sleep,
-  type ResolvedBackoff,
-} from './retry.js';
+import type { Send } from './lite-request.js';
+import type { Log } from './log.js';
+import { policyFor } from './policy.js';
+import type { OperationPolicy } from './policy.js';
+import { redactJson, redactText, valuesAt } from './redact.js';
+import { backoffDelay, errorCode, isRetryableStatus, neverSent, retryAfterMs, sleep } from './retry.js';
+import type { ResolvedBackoff } from './retry.js';
 
 /** The subset of `fetch` the client calls. Any WHATWG-compatible fetch fits. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
-
-export type Transport = (request: Request | LiteRequest) => Promise<Response>;
 
 export interface TransportOptions {
   fetch: FetchLike;
@@ -32,9 +30,11 @@ export interface TransportOptions {
   maxRetries: number;
   backoff: ResolvedBackoff;
   auth?: AuthProvider | undefined;
+  log: Log;
 }
 
-export const TOKEN_PATH = '/v1/jwt/client/obtain/token';
+/** Status lookups made for one unknown outcome before giving up on knowing it. */
+const LOOKUPS_PER_UNKNOWN_OUTCOME = 3;
 
 const isLoopback = (hostname: string): boolean =>
   hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
@@ -65,13 +65,6 @@ export function checkBaseUrl(raw: unknown, allowInsecureHttp: boolean): string {
   return url.href.replace(/\/+$/, '');
 }
 
-// Non-2xx responses remember how many attempts they took, for DollrApiError.attempts.
-const attemptCounts = new WeakMap<Response, number>();
-
-export function attemptsOf(response: Response): number {
-  return attemptCounts.get(response) ?? 1;
-}
-
 // setTimeout's ceiling; longer (or infinite) timeouts mean "no timer".
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -86,21 +79,41 @@ function discard(response: Response): void {
   response.body?.cancel().catch(() => undefined);
 }
 
-export function createTransport(options: TransportOptions): Transport {
-  const { fetch, baseUrl, allowInsecureHttp, timeoutMs, maxRetries, backoff, auth } = options;
-  const useTimer = timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS;
-  // Classification by string prefix, built once: no URL parsing per call.
+/** 408 and 5xx: the server may or may not have acted on the request. */
+const isUnknownOutcome = (status: number): boolean => status !== 429 && isRetryableStatus(status);
+
+/** The state of one call through the transport. */
+interface Call {
+  readonly request: Request | LiteRequest;
+  readonly method: string;
+  /** Path without query, e.g. `/v1/executions/payout`. */
+  readonly path: string;
+  /** Everything before `path`: the base URL the request went to. */
+  readonly prefix: string;
+  readonly policy: OperationPolicy;
+  readonly signal: AbortSignal | null;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  /** The JSON body text, when the policy needs to read it (reference_id, secret fields). */
+  readonly bodyText: string | undefined;
+  attempts: number;
+  lookups: number;
+  renewedAuth: boolean;
+}
+
+type Verdict = { found: Response } | { notFound: true } | { unknown: unknown };
+
+export function createTransport(options: TransportOptions): Send {
+  const { fetch, baseUrl, allowInsecureHttp, backoff, auth, log } = options;
   const home = `${baseUrl}/`;
-  const executions = `${baseUrl}/v1/executions/`;
-  const tokenUrl = baseUrl + TOKEN_PATH;
 
   /** One HTTP attempt. Rejects with whatever fetch rejects with, or TIMED_OUT. */
-  async function attempt(request: Request | LiteRequest, token: string | undefined, cloneNative: boolean) {
+  async function attempt(request: Request | LiteRequest, token: string | undefined, cloneNative: boolean, timeoutMs: number) {
     const userSignal = request.signal;
     let controller: AbortController | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let forward: (() => void) | undefined;
-    if (useTimer) {
+    if (timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS) {
       controller = new AbortController();
       timer = setTimeout(abortForTimeout, timeoutMs, controller);
       if (userSignal) {
@@ -132,120 +145,321 @@ export function createTransport(options: TransportOptions): Transport {
     }
   }
 
-  return async function send(request: Request | LiteRequest): Promise<Response> {
-    const { method, url } = request;
-    const userSignal = request.signal;
-    // A per-request `baseUrl` gets the same http: check as the client option.
-    if (url.startsWith('http:') && !url.startsWith(home)) checkHttp(new URL(url), allowInsecureHttp);
-    const execution = url.startsWith(executions);
-    // Executions are idempotent by reference_id; the token endpoint has no side effect.
-    const retrySafe = SAFE_METHODS.has(method) || (method === 'POST' && (execution || url === tokenUrl));
-    let attempts = 0;
-    let retries = 0;
-    let renewedAuth = false;
+  /**
+   * Sends `request` once with the current token; after a 401 (refused, not processed) gets a
+   * fresh token and sends once more, at most once per call. Counts into `call[counter]`.
+   * A failed attempt comes back as `{ failed }`; a failure to get a token is thrown.
+   */
+  async function exchange(
+    call: Call,
+    request: Request | LiteRequest,
+    counter: 'attempts' | 'lookups',
+    keepCopy: boolean,
+  ): Promise<Response | { failed: unknown }> {
+    const what = counter === 'attempts' ? 'attempt' : 'lookup';
     for (;;) {
-      if (userSignal?.aborted) throw userSignal.reason;
       let token: string | undefined;
-      if (auth) {
-        const pending = auth.token(userSignal);
+      if (auth && !call.policy.anonymous) {
+        const pending = auth.token(call.signal);
         token = typeof pending === 'string' ? pending : await pending;
       }
-      attempts++;
+      const n = ++call[counter];
+      const started = log.debugOn ? Date.now() : 0;
+      const mayRenew = token !== undefined && !call.renewedAuth;
       let response: Response;
       try {
-        response = await attempt(request, token, retries < maxRetries || (auth !== undefined && !renewedAuth));
-      } catch (error) {
-        // An abort is the caller's decision: surface its reason untouched, never retry.
-        if (userSignal?.aborted) throw userSignal.reason;
-        const timedOut = error === TIMED_OUT;
-        if (retries < maxRetries && (retrySafe || (!timedOut && neverSent(error)))) {
-          retries++;
-          await sleep(backoffDelay(retries, backoff), userSignal);
-          continue;
-        }
-        throw connectionError(request, timedOut ? undefined : error, attempts, execution, retrySafe);
+        response = await attempt(request, token, keepCopy || mayRenew, call.timeoutMs);
+      } catch (failed) {
+        if (log.debugOn) log.debug(`${request.method} ${pathOf(request.url)} ${describe(failed, call)} after ${Date.now() - started} ms (${what} ${n})`);
+        return { failed };
       }
-
-      const status = response.status;
-      if (status === 401 && token !== undefined && !renewedAuth && auth?.renew(token)) {
-        // A 401 means the request was refused, not processed: one re-send with a new token.
-        renewedAuth = true;
+      if (log.debugOn) log.debug(`${request.method} ${pathOf(request.url)} -> ${response.status} in ${Date.now() - started} ms (${what} ${n})`);
+      if (response.status === 401 && mayRenew && auth?.renew(token as string)) {
+        call.renewedAuth = true;
         discard(response);
+        log.info(`${request.method} ${pathOf(request.url)} answered 401: renewing the token and sending again`);
         continue;
       }
-      if (isRetryableStatus(status) && retries < maxRetries && (retrySafe || status === 429)) {
+      return response;
+    }
+  }
+
+  /** Waits before retry `retries` (1-based): the server's Retry-After when given, else backoff. */
+  async function pause(call: Call, retries: number, why: string, asked?: number): Promise<void> {
+    const delay = asked ?? backoffDelay(retries, backoff);
+    log.info(`${call.method} ${call.path}: ${why}; sending again in ${Math.round(delay)} ms (retry ${retries} of ${call.maxRetries})`);
+    await sleep(delay, call.signal);
+  }
+
+  /** The response handed back: 2xx as is; otherwise scrubbed of secrets, with its attempt count. */
+  async function finish(call: Call, response: Response): Promise<Response> {
+    if (response.ok) return response;
+    const scrubbed = await scrub(response, secretsOf(call));
+    recordAttempts(scrubbed, call.attempts);
+    return scrubbed;
+  }
+
+  function secretsOf(call: Call): string[] {
+    const secrets = auth?.secrets() ?? [];
+    if (call.policy.secrets && call.bodyText !== undefined) {
+      try {
+        secrets.push(...valuesAt(JSON.parse(call.bodyText), call.policy.secrets));
+      } catch {
+        // not JSON: nothing to find by field
+      }
+    }
+    return secrets;
+  }
+
+  /** Safe and once-only operations: repeat only what the policy allows. */
+  async function sendPlain(call: Call): Promise<Response> {
+    const safe = call.policy.repeat === 'safe';
+    let retries = 0;
+    for (;;) {
+      if (call.signal?.aborted) throw call.signal.reason;
+      const response = await exchange(call, call.request, 'attempts', retries < call.maxRetries);
+      if ('failed' in response) {
+        const error = response.failed;
+        // An abort is the caller's decision: surface its reason untouched, never retry.
+        if (call.signal?.aborted) throw call.signal.reason;
+        const notSent = error !== TIMED_OUT && neverSent(error);
+        if (retries < call.maxRetries && (safe || notSent)) {
+          await pause(call, ++retries, describe(error, call));
+          continue;
+        }
+        throw connectionError(call, error, notSent ? false : 'unknown');
+      }
+      const status = response.status;
+      if (isRetryableStatus(status) && retries < call.maxRetries && (safe || status === 429)) {
         const asked = retryAfterMs(response.headers);
         // Never come back sooner than the server asked: past the cap, hand the response back.
         if (asked === undefined || asked <= backoff.maxRetryAfterMs) {
-          retries++;
           discard(response);
-          await sleep(asked ?? backoffDelay(retries, backoff), userSignal);
+          await pause(call, ++retries, `answered ${status}`, asked);
           continue;
         }
       }
-      if (response.ok) return response;
-      if (execution) response = await scrubbed(response, [executionOf(request)?.passcode?.token?.code ?? '', ...(auth?.secrets() ?? [])]);
-      attemptCounts.set(response, attempts);
-      return response;
+      return finish(call, response);
     }
-  };
+  }
 
-  /** The error for a request that got no response; `error` is undefined for a timeout. */
-  function connectionError(
-    request: Request | LiteRequest,
-    error: unknown,
-    attempts: number,
-    execution: boolean,
-    retrySafe: boolean,
-  ): DollrConnectionError {
-    const timedOut = error === undefined;
+  /** Executions: Dollr's recovery rule. Every re-send comes out of one `maxRetries` budget. */
+  async function sendExecution(call: Call): Promise<Response> {
+    const referenceId = referenceIdOf(call.bodyText);
+    let retries = 0;
+    let mayHaveLanded = false;
+    for (;;) {
+      if (call.signal?.aborted) throw call.signal.reason;
+      let answer: Response | undefined;
+      let failure: unknown;
+      const result = await exchange(call, call.request, 'attempts', true);
+      if (!('failed' in result)) answer = result;
+      else {
+        const error = result.failed;
+        if (call.signal?.aborted) throw call.signal.reason;
+        if (error !== TIMED_OUT && neverSent(error)) {
+          // Refused or DNS: not a byte reached the server.
+          if (retries < call.maxRetries) {
+            await pause(call, ++retries, describe(error, call));
+            continue;
+          }
+          throw connectionError(call, error, false);
+        }
+        failure = error;
+      }
+      if (answer) {
+        const status = answer.status;
+        if (answer.ok) return answer;
+        if (status === 429) {
+          const asked = retryAfterMs(answer.headers);
+          if (retries < call.maxRetries && (asked === undefined || asked <= backoff.maxRetryAfterMs)) {
+            discard(answer);
+            await pause(call, ++retries, 'answered 429 (refused, not processed)', asked);
+            continue;
+          }
+          return finish(call, answer);
+        }
+        if (!isUnknownOutcome(status)) {
+          const final = await finish(call, answer);
+          // A re-send refused as a duplicate: an earlier attempt of ours landed after all.
+          if (status === 422 && mayHaveLanded && referenceId !== undefined && (await isDuplicate(final))) {
+            const verdict = await reconcile(call, referenceId, 'a re-send was refused as a duplicate reference_id');
+            if ('found' in verdict) return verdict.found;
+          }
+          return final;
+        }
+        answer = await finish(call, answer);
+      }
+      // The outcome is unknown: ask the status endpoint before anything else.
+      mayHaveLanded = true;
+      const why = answer ? `answered ${answer.status}` : describe(failure, call);
+      const said = answer ? why : undefined;
+      if (referenceId === undefined) throw connectionError(call, failure, 'unknown', said);
+      const verdict = await reconcile(call, referenceId, why);
+      if ('found' in verdict) return verdict.found;
+      if ('unknown' in verdict) throw connectionError(call, failure ?? verdict.unknown, 'unknown', said);
+      if (retries < call.maxRetries) {
+        retries++;
+        log.info(`${call.method} ${call.path}: reference_id ${referenceId} never landed; sending the same body again (retry ${retries} of ${call.maxRetries})`);
+        continue;
+      }
+      // Budget spent, and the lookup proved it never landed.
+      if (answer) return answer;
+      throw connectionError(call, failure, false);
+    }
+  }
+
+  /** Looks the execution up (bounded); each lookup after a backoff, or after Retry-After on 429. */
+  async function reconcile(call: Call, referenceId: string, why: string): Promise<Verdict> {
+    const url = call.prefix + (call.policy.status as string).replace('{reference_id}', encodeURIComponent(referenceId));
+    const headers = new Headers(call.request.headers);
+    headers.delete('content-type');
+    headers.delete('content-length');
+    log.info(`${call.method} ${call.path} ${why}: outcome unknown; looking up reference_id ${referenceId}`);
+    let lastError: unknown;
+    let asked: number | undefined;
+    for (let i = 1; i <= LOOKUPS_PER_UNKNOWN_OUTCOME; i++) {
+      await sleep(asked ?? backoffDelay(i, backoff), call.signal);
+      asked = undefined;
+      const lookup = new LiteRequest(url, { method: 'GET', headers: new Headers(headers), signal: call.signal });
+      const response = await exchange(call, lookup, 'lookups', false);
+      if ('failed' in response) {
+        if (call.signal?.aborted) throw call.signal.reason;
+        lastError = response.failed;
+        log.info(`status lookup for ${referenceId} ${describe(lastError, call)}; looking again`);
+        continue;
+      }
+      if (response.ok) {
+        const text = await response.text();
+        const status = (safeParse(text) as { status?: unknown } | undefined)?.status;
+        log.info(`reference_id ${referenceId} landed: ${typeof status === 'string' ? status : 'found'}, not re-sent`);
+        return { found: new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers }) };
+      }
+      discard(response);
+      if (response.status === 404) {
+        log.info(`reference_id ${referenceId} not found: it never landed`);
+        return { notFound: true };
+      }
+      if (response.status === 429) asked = retryAfterMs(response.headers);
+      lastError = new Error(`status lookup answered ${response.status}`);
+      log.info(`status lookup for ${referenceId} answered ${response.status}; looking again`);
+    }
+    return { unknown: lastError };
+  }
+
+  /**
+   * The error for a request that got no usable answer. `why` names the last answer when it
+   * was an HTTP status; otherwise the failure itself is described.
+   */
+  function connectionError(call: Call, error: unknown, processed: false | 'unknown', why?: string): DollrConnectionError {
+    const timedOut = error === TIMED_OUT;
     const code = timedOut ? 'ETIMEDOUT' : errorCode(error);
-    const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
-    const what = timedOut
-      ? `timed out after ${timeoutMs} ms${tries}`
-      : `failed${tries}: ${redactText(code ?? (error instanceof Error ? error.message : 'network error'), auth?.secrets() ?? [])}`;
+    const tries = call.attempts > 1 ? ` (${call.attempts} attempts)` : '';
+    const execution = call.policy.repeat === 'execution';
+    const referenceId = execution ? referenceIdOf(call.bodyText) : undefined;
     const outcome =
-      !timedOut && neverSent(error)
-        ? 'the request was not sent.'
+      processed === false
+        ? execution && call.lookups > 0
+          ? 'not processed: its status lookup found nothing, so sending it again with the same reference_id is safe.'
+          : 'the request was not sent.'
         : execution
-          ? 'the outcome is unknown: the payout may have been processed. Re-send the same body with the same ' +
-            'reference_id (or check its status) before creating a new attempt.'
-          : retrySafe
+          ? `the outcome is unknown: the execution may have been processed. Look its status up (getExecution with reference_id ${referenceId ?? '?'}) ` +
+            'before any new attempt, and never mint a new reference_id until it is confirmed FAILED or not found.'
+          : call.policy.repeat === 'safe'
             ? 'no response was received.'
             : 'the outcome is unknown (the request may have been processed), so it was not retried.';
-    const message = `${request.method} ${new URL(request.url).pathname} ${what}; ${outcome}`;
-    const init = { attempts, referenceId: execution ? referenceIdOf(request) : undefined, code, cause: error };
+    const detail = why ?? describe(error, call, true);
+    const message = redactText(`${call.method} ${call.path} ${detail}${tries}; ${outcome}`, auth?.secrets() ?? []);
+    const init = { attempts: call.attempts, referenceId, code, processed, cause: timedOut ? undefined : error };
     return timedOut ? new DollrTimeoutError(message, init) : new DollrConnectionError(message, init);
+  }
+
+  return async function send(request: Request | LiteRequest): Promise<Response> {
+    const { method, url } = request;
+    let prefix: string;
+    let path: string;
+    if (url.startsWith(home)) {
+      prefix = baseUrl;
+      const query = url.indexOf('?', home.length);
+      path = url.slice(baseUrl.length, query < 0 ? undefined : query);
+    } else {
+      // A per-request `baseUrl` gets the same http: check as the client option.
+      const parsed = new URL(url);
+      if (parsed.protocol === 'http:') checkHttp(parsed, allowInsecureHttp);
+      prefix = parsed.origin;
+      path = parsed.pathname;
+    }
+    const policy = policyFor(method, path);
+    const lite = LiteRequest.isLite(request);
+    const overrides = lite ? request.options : undefined;
+    const readsBody = policy.repeat === 'execution' || policy.secrets !== undefined;
+    const call: Call = {
+      request,
+      method,
+      path,
+      prefix,
+      policy,
+      signal: request.signal,
+      timeoutMs: overrides?.timeoutMs ?? options.timeoutMs,
+      maxRetries: overrides?.maxRetries ?? options.maxRetries,
+      bodyText: !readsBody
+        ? undefined
+        : lite
+          ? typeof request.body === 'string' ? request.body : undefined
+          : await (request as Request).clone().text(),
+      attempts: 0,
+      lookups: 0,
+      renewedAuth: false,
+    };
+    return policy.repeat === 'execution' ? sendExecution(call) : sendPlain(call);
+  };
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
   }
 }
 
-/** The execution body we serialized ourselves (a LiteRequest's string body). */
-function executionOf(request: Request | LiteRequest): Partial<PayoutRequest> | undefined {
+/**
+ * A failure in words: `timed out after N ms` or `failed: ECONNRESET`. Logs get the error's
+ * name at most; messages (`verbose`, redacted by the caller) may carry its message.
+ */
+function describe(error: unknown, call: Call, verbose = false): string {
+  if (error === TIMED_OUT) return `timed out after ${call.timeoutMs} ms`;
+  const name = error instanceof Error ? (verbose ? error.message : error.name) : 'network error';
+  return `failed: ${errorCode(error) ?? name}`;
+}
+
+function safeParse(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
   try {
-    return JSON.parse(request.body as string) as Partial<PayoutRequest>;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
 }
 
-function referenceIdOf(request: Request | LiteRequest): string | undefined {
-  const id = executionOf(request)?.reference_id;
+function referenceIdOf(bodyText: string | undefined): string | undefined {
+  const id = (safeParse(bodyText) as { reference_id?: unknown } | undefined)?.reference_id;
   return typeof id === 'string' ? id : undefined;
 }
 
+async function isDuplicate(response: Response): Promise<boolean> {
+  return isReferenceIdConflict(parseIssues(safeParse(await response.clone().text())));
+}
+
 /**
- * FastAPI echoes submitted values in 422 `detail[].input`, so an execution's error body can
- * hold the passcode code. Raw `client.POST` hands that body to the caller, who may log it:
- * scrub it here, on the error path only, as DollrApiError does.
+ * FastAPI echoes submitted values in 422 `detail[].input`, so an error body can hold the
+ * passcode code. Raw `client.POST` hands that body to the caller, who may log it: scrub it
+ * here, on the error path only, as DollrApiError does.
  */
-async function scrubbed(response: Response, secrets: string[]): Promise<Response> {
+async function scrub(response: Response, secrets: string[]): Promise<Response> {
   const text = await response.text();
-  let clean: string;
-  try {
-    clean = JSON.stringify(redactJson(JSON.parse(text), secrets));
-  } catch {
-    clean = redactText(text, secrets);
-  }
+  const parsed = safeParse(text);
+  const clean = parsed === undefined ? redactText(text, secrets) : JSON.stringify(redactJson(parsed, secrets));
   const headers = new Headers(response.headers);
   headers.delete('content-length');
   return new Response(clean || null, { status: response.status, statusText: response.statusText, headers });

@@ -9,21 +9,44 @@ export type { paths, components };
 /** The only API version the spec allows; it is the literal first URL segment. */
 export type ApiVersion = 'v1';
 
-type PayoutOperation = paths['/{version}/executions/payout']['post'];
+/** HTTP methods as openapi-fetch names them; the helpers below accept `'POST'` as well. */
+export type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace';
+type MethodOf<M extends string> = Lowercase<M> & HttpMethod;
+
+/** Client paths (`/v1/...`) that have an operation for `M`. */
+export type PathsFor<M extends string> = {
+  [P in keyof DollrPaths]: DollrPaths[P] extends Record<MethodOf<M>, infer Op> ? ([Op] extends [undefined | never] ? never : P) : never;
+}[keyof DollrPaths];
+
+/** The operation object of `M P`, e.g. `Operation<'post', '/v1/sessions/payout'>`. */
+export type Operation<M extends string, P extends PathsFor<M>> = DollrPaths[P][MethodOf<M> & keyof DollrPaths[P]];
+
+type JsonOf<T> = T extends { content: { 'application/json': infer Json } } ? Json : never;
+
+/** JSON request body of an operation: `RequestBody<'post', '/v1/sessions/payout'>`. */
+export type RequestBody<M extends string, P extends PathsFor<M>> =
+  Operation<M, P> extends { requestBody?: infer Body } ? JsonOf<NonNullable<Body>> : never;
+/** JSON body of an operation's 200 answer: `ResponseData<'get', '/v1/status/payout/{reference_id}'>`. */
+export type ResponseData<M extends string, P extends PathsFor<M>> =
+  Operation<M, P> extends { responses: { 200: infer Ok } } ? JsonOf<Ok> : never;
+/** Path parameters (without the bound `version`). */
+export type PathParams<M extends string, P extends PathsFor<M>> =
+  Operation<M, P> extends { parameters: { path?: infer Path } } ? NonNullable<Path> : never;
+/** Query parameters. */
+export type QueryParams<M extends string, P extends PathsFor<M>> =
+  Operation<M, P> extends { parameters: { query?: infer Query } } ? NonNullable<Query> : never;
 
 /** Request body of `POST /v1/executions/payout`. */
-export type PayoutRequest = PayoutOperation['requestBody']['content']['application/json'];
-/** The 200 JSON body of `POST /v1/executions/payout`. */
-export type ExecutionResponse = PayoutOperation['responses'][200]['content']['application/json'];
+export type PayoutRequest = RequestBody<'post', '/v1/executions/payout'>;
+/** What every execution and every status lookup returns. */
+export type ExecutionResponse = ResponseData<'post', '/v1/executions/payout'>;
 /** `passcode` of a payout request: the merchant passcode plus the device it is sent from. */
 export type Passcode = PayoutRequest['passcode'];
 /** `passcode.device` of a payout request. */
 export type Device = Passcode['device'];
 
 /** One item of a FastAPI 422 body (`detail[]`), as the spec declares it. */
-export type RawValidationIssue = NonNullable<
-  PayoutOperation['responses'][422]['content']['application/json']['detail']
->[number];
+export type RawValidationIssue = components['schemas']['ValidationError'];
 
 /** A 422 issue, normalized: `path` joins FastAPI's `loc`, e.g. `body.passcode.token.phone`. */
 export interface ValidationIssue {

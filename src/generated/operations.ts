@@ -61,4 +61,5 @@ export const operations = [
 export type Operation = (typeof operations)[number];
 
 /** `METHOD /{version}/path`: the key the policy table uses. */
-export type OperationKey = `${Operation['method']} ${Operation['path']}`;
+type KeyOf<O> = O extends { method: infer M extends string; path: infer P extends string } ? `${M} ${P}` : never;
+export type OperationKey = KeyOf<Operation>;

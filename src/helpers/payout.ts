@@ -1,11 +1,9 @@
-/** `client.payout()`: the validated, throwing convenience over `POST /v1/executions/payout`. */
-import type { AuthProvider } from '../core/auth.js';
-import { DollrApiError, DollrConnectionError, DollrError } from '../core/errors.js';
-import { assertPasscode } from './passcode.js';
-import { check, isObject } from '../core/validate.js';
-import { isReferenceId } from './reference-id.js';
-import { attemptsOf } from '../core/transport.js';
+/** `client.payout()`: camelCase input validated and turned into the exact body `execute('payout')` sends. */
+import { assertExecutionBody } from '../core/guards.js';
+import { policyFor } from '../core/policy.js';
 import type { ExecutionResponse, Passcode, PayoutRequest } from '../core/types.js';
+import { check, isObject } from '../core/validate.js';
+import type { Executions, RequestOptions } from './executions.js';
 
 export interface PayoutInput {
   /** Payout session id; numbers are sent as strings, as the API expects. */
@@ -17,29 +15,8 @@ export interface PayoutInput {
   passcode: Passcode;
 }
 
-export interface PayoutOptions {
-  signal?: AbortSignal;
-}
-
-type PostPayout = (body: PayoutRequest, signal: AbortSignal | undefined) => Promise<{
-  data?: ExecutionResponse;
-  error?: unknown;
-  response: Response;
-}>;
-
-/**
- * Refuses an execution body (from payout() or a raw POST) whose reference_id is not a v4 UUID,
- * or, for a payout, whose passcode is incomplete: before serialization or any network call.
- */
-export function assertExecution(body: unknown, isPayout: boolean): void {
-  const { reference_id, passcode } = (isObject(body) ? body : {}) as Partial<PayoutRequest>;
-  check(
-    isReferenceId(reference_id),
-    'reference_id',
-    'be a version-4 UUID: create it with newReferenceId() and store it before sending',
-  );
-  if (isPayout) assertPasscode(passcode);
-}
+/** Per-call options of `payout()`: the same as every helper's. */
+export type PayoutOptions = RequestOptions;
 
 function toId(value: unknown, field: string): string {
   check(
@@ -50,7 +27,7 @@ function toId(value: unknown, field: string): string {
   return String(value);
 }
 
-/** Validates the input and builds the exact body sent (and re-sent) for this payout. */
+/** Validates the input and builds the exact body sent (and, if it never landed, re-sent) for this payout. */
 export function buildPayoutBody(input: PayoutInput): PayoutRequest {
   check(isObject(input), 'payout', 'be called with an input object');
   const body = {
@@ -59,36 +36,20 @@ export function buildPayoutBody(input: PayoutInput): PayoutRequest {
     reference_id: input.referenceId,
     passcode: input.passcode,
   };
-  assertExecution(body, true);
+  assertExecutionBody(body, policyFor('POST', '/v1/executions/payout'));
   return body;
 }
 
-export function createPayout(post: PostPayout, auth: AuthProvider) {
-  return async function payout(input: PayoutInput, options?: PayoutOptions): Promise<ExecutionResponse> {
-    const body = buildPayoutBody(input);
-    const referenceId = body.reference_id;
-    let result: Awaited<ReturnType<PostPayout>>;
+export function createPayout({ execute }: Pick<Executions, 'execute'>) {
+  /**
+   * Executes a payout and resolves to its ExecutionResponse (a thin layer over
+   * `execute('payout', ...)`), or throws as `execute` does.
+   */
+  return function payout(input: PayoutInput, options?: PayoutOptions): Promise<ExecutionResponse> {
     try {
-      result = await post(body, options?.signal);
+      return execute('payout', buildPayoutBody(input), options);
     } catch (error) {
-      if (error instanceof DollrConnectionError && error.referenceId === undefined) {
-        (error as { referenceId: string | undefined }).referenceId = referenceId;
-      }
-      throw error;
+      return Promise.reject(error);
     }
-    const { data, response } = result;
-    if (!response.ok) {
-      throw new DollrApiError({
-        status: response.status,
-        statusText: response.statusText,
-        body: result.error,
-        headers: response.headers,
-        attempts: attemptsOf(response),
-        referenceId,
-        secrets: [body.passcode.token.code, ...auth.secrets()],
-      });
-    }
-    if (data === undefined) throw new DollrError(`Payout ${referenceId}: the API returned ${response.status} with no body`);
-    return data;
   };
 }

@@ -223,8 +223,9 @@ describe('middleware', () => {
     expect(server.requests[1]?.headers['x-trace']).toBeUndefined();
   });
 
-  it('a middleware can read the body and return a new Request, which is retried byte-identically', async () => {
-    server.handle((req, res, index) => (index === 0 ? sendJson(res, 503, {}) : sendJson(res, 200, executionResponse('r'))));
+  it('a middleware can read the body and return a new Request, which is re-sent byte-identically', async () => {
+    // 429: refused, not processed, so the same bytes go again (no status lookup).
+    server.handle((req, res, index) => (index === 0 ? sendJson(res, 429, {}) : sendJson(res, 200, executionResponse('r'))));
     const client = testClient(server.url);
     let readBody = '';
     client.use({

@@ -103,6 +103,7 @@ describe('error classes', () => {
         echo: 'Authorization: Bearer [redacted]',
       },
       referenceId: undefined,
+      requestId: 'r-1',
       attempts: 1,
     });
   });
@@ -117,6 +118,7 @@ describe('error classes', () => {
       code: 'ECONNRESET',
       referenceId: undefined,
       attempts: 2,
+      processed: 'unknown',
     });
   });
 });

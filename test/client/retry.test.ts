@@ -40,68 +40,112 @@ function neverAnswer(): void {
   server.handle(() => undefined); // the socket stays open with no reply
 }
 
-describe('execution POSTs are retried byte-identically', () => {
-  it.each([408, 429, 500, 502, 503, 504])('retries %i then succeeds', async (status) => {
-    script([status]);
-    const client = testClient(server.url);
+type Step = number | 'reset-before' | 'reset-after' | 'hang';
+
+/**
+ * A Dollr-like payout endpoint: the i-th execution POST does `steps[i]` (a status answered
+ * without processing, a reset before or after processing, or processing with no answer), later ones
+ * are processed and answered 200; a reused reference_id gets 422. Status lookups answer what
+ * was processed, 404 otherwise (or `lookups[j]` for the j-th lookup when scripted).
+ */
+function dollrLike(steps: Step[], lookups: Step[] = []) {
+  const processed = new Map<string, ReturnType<typeof executionResponse>>();
+  let posts = 0;
+  let gets = 0;
+  server.handle((req, res) => {
+    if (req.method === 'GET') {
+      const step = lookups[gets++];
+      if (step === 'hang') return;
+      if (typeof step === 'number') return sendJson(res, step, { detail: `scripted ${step}` });
+      const found = processed.get(decodeURIComponent(req.url.split('/').pop() ?? ''));
+      return found ? sendJson(res, 200, found) : sendJson(res, 404, { detail: 'Not Found' });
+    }
+    const step = steps[posts++];
+    const referenceId = (JSON.parse(req.body) as { reference_id: string }).reference_id;
+    if (step === 'reset-before') return void res.socket?.destroy();
+    if (processed.has(referenceId)) {
+      return sendJson(res, 422, { detail: [{ loc: ['body', 'reference_id'], msg: 'already exists', type: 'value_error' }] });
+    }
+    if (typeof step === 'number') return sendJson(res, step, { detail: `scripted ${step}` });
+    processed.set(referenceId, executionResponse(referenceId));
+    if (step === 'hang') return; // processed, but the answer never comes
+    if (step === 'reset-after') return void res.socket?.destroy();
+    sendJson(res, 200, processed.get(referenceId));
+  });
+  return processed;
+}
+
+const calls = () => server.requests.map((r) => `${r.method} ${r.url.replace(/[\da-f-]{36}$/, '{id}')}`);
+const POST_PAYOUT = 'POST /v1/executions/payout';
+const LOOKUP = 'GET /v1/status/payout/{id}';
+
+describe('execution POSTs follow Dollr\'s recovery rule', () => {
+  it.each([408, 500, 502, 503, 504])('after %i that never landed: looks it up (404), then re-sends the same bytes', async (status) => {
+    dollrLike([status]);
     const referenceId = newReferenceId();
-    const result = await client.payout({ sessionId: 42, payoutAccountId: 18, referenceId, passcode });
+    const result = await testClient(server.url).payout({ sessionId: 42, payoutAccountId: 18, referenceId, passcode });
     expect(result.reference_id).toBe(referenceId);
-    const [first, second] = server.requests;
-    expect(server.requests).toHaveLength(2);
+    expect(calls()).toEqual([POST_PAYOUT, LOOKUP, POST_PAYOUT]);
+    const [first, , second] = server.requests;
     expect(second?.body).toBe(first?.body);
     expect(JSON.parse(second?.body ?? '')).toMatchObject({ session_id: '42', payout_account_id: '18', reference_id: referenceId });
   });
 
-  it('gives up after maxRetries and reports attempts', async () => {
-    script([503, 503, 503, 503]);
+  it.each(['reset-after', 'hang'] as const)('after %s of a processed payout: returns the looked-up status, one POST', async (step) => {
+    const processed = dollrLike([step]);
+    const body = payoutBody();
+    const { data, response } = await testClient(server.url, { timeoutMs: 200 }).POST('/v1/executions/payout', { body });
+    expect(response.status).toBe(200);
+    expect(data).toEqual(processed.get(body.reference_id));
+    expect(calls()).toEqual([POST_PAYOUT, LOOKUP]);
+  });
+
+  it('re-sends after 429 without a lookup (refused, not processed)', async () => {
+    dollrLike([429]);
+    const { response } = await testClient(server.url).POST('/v1/executions/payout', { body: payoutBody() });
+    expect(response.status).toBe(200);
+    expect(calls()).toEqual([POST_PAYOUT, POST_PAYOUT]);
+  });
+
+  it('gives up after maxRetries re-sends: DollrApiError with the last status and attempts', async () => {
+    dollrLike([503, 503, 503, 503]);
     const client = testClient(server.url, { maxRetries: 2 });
-    const error = await catchError(client.payout({ sessionId: 1, payoutAccountId: 2, referenceId: newReferenceId(), passcode }));
+    const referenceId = newReferenceId();
+    const error = await catchError(client.payout({ sessionId: 1, payoutAccountId: 2, referenceId, passcode }));
     expect(error).toBeInstanceOf(DollrApiError);
     expect((error as DollrApiError).status).toBe(503);
     expect((error as DollrApiError).attempts).toBe(3);
-    expect(server.requests).toHaveLength(3);
+    expect((error as DollrApiError).referenceId).toBe(referenceId);
+    // Every unknown outcome is looked up, the last one too: a 503 that landed must not read as failed.
+    expect(calls()).toEqual([POST_PAYOUT, LOOKUP, POST_PAYOUT, LOOKUP, POST_PAYOUT, LOOKUP]);
   });
 
-  it('raw client.POST returns the last error response instead of throwing', async () => {
-    script([503, 503, 503]);
+  it('raw client.POST returns the last error response once the lookups prove it never landed', async () => {
+    dollrLike([503, 503, 503]);
     const client = testClient(server.url, { maxRetries: 1 });
     const { data, error, response } = await client.POST('/v1/executions/payout', { body: payoutBody() });
     expect(data).toBeUndefined();
     expect(error).toEqual({ detail: 'scripted 503' });
     expect(response.status).toBe(503);
-    expect(server.requests).toHaveLength(2);
+    expect(calls()).toEqual([POST_PAYOUT, LOOKUP, POST_PAYOUT, LOOKUP]);
   });
 
-  it('retries a connection reset with the same body', async () => {
-    server.handle((req, res, index) => {
-      if (index === 0) res.socket?.destroy();
-      else sendJson(res, 200, executionResponse(req.url));
-    });
-    const client = testClient(server.url);
-    const { response } = await client.POST('/v1/executions/payout', { body: payoutBody() });
-    expect(response.status).toBe(200);
-    expect(server.requests).toHaveLength(2);
-    expect(server.requests[1]?.body).toBe(server.requests[0]?.body);
-  });
-
-  it('retries a timeout, then throws DollrTimeoutError carrying the reference id', async () => {
-    neverAnswer();
+  it('a timeout whose status cannot be looked up throws DollrTimeoutError: processed unknown, reference id, no re-send', async () => {
+    dollrLike(['hang'], ['hang', 'hang', 'hang']);
     const client = testClient(server.url, { timeoutMs: 50, maxRetries: 1 });
     const referenceId = newReferenceId();
     const error = await catchError(client.payout({ sessionId: 1, payoutAccountId: 2, referenceId, passcode }));
     expect(error).toBeInstanceOf(DollrTimeoutError);
     const timeout = error as DollrTimeoutError;
     expect(timeout.referenceId).toBe(referenceId);
-    expect(timeout.attempts).toBe(2);
-    expect(timeout.message).toMatch(/outcome is unknown/);
-    expect(server.requests).toHaveLength(2);
+    expect(timeout.attempts).toBe(1);
+    expect(timeout.processed).toBe('unknown');
+    expect(timeout.message).toMatch(/outcome is unknown: the execution may have been processed\. Look its status up/);
+    expect(calls()).toEqual([POST_PAYOUT, LOOKUP, LOOKUP, LOOKUP]);
   });
 
-  it('a reset with no retries left throws DollrConnectionError with the reference id', async () => {
-    server.handle((_req, res) => {
-      res.socket?.destroy();
-    });
+  it('a reset that never landed, with no retries left, throws DollrConnectionError: not processed', async () => {
+    dollrLike(['reset-before']);
     const referenceId = newReferenceId();
     const error = await catchError(
       testClient(server.url, { maxRetries: 0 }).payout({ sessionId: 1, payoutAccountId: 2, referenceId, passcode }),
@@ -109,8 +153,45 @@ describe('execution POSTs are retried byte-identically', () => {
     expect(error).toBeInstanceOf(DollrConnectionError);
     expect((error as DollrConnectionError).referenceId).toBe(referenceId);
     expect((error as DollrConnectionError).attempts).toBe(1);
-    expect((error as Error).message).toMatch(/payout may have been processed/);
+    expect((error as DollrConnectionError).processed).toBe(false);
+    expect((error as Error).message).toMatch(/not processed: its status lookup found nothing/);
     expect(JSON.stringify(error)).not.toContain('static-token');
+    expect(calls()).toEqual([POST_PAYOUT, LOOKUP]);
+  });
+
+  it('a re-send refused as a duplicate means an earlier attempt landed: returns its status', async () => {
+    // The first attempt is processed but its answer is lost, and the lookup fails once
+    // before saying 404 (a lagging read): the re-send is refused as a duplicate.
+    const processed = new Map<string, ReturnType<typeof executionResponse>>();
+    let lookups = 0;
+    server.handle((req, res, index) => {
+      if (req.method === 'GET') {
+        const id = decodeURIComponent(req.url.split('/').pop() ?? '');
+        if (lookups++ === 0) return sendJson(res, 404, { detail: 'Not Found' });
+        return sendJson(res, 200, processed.get(id));
+      }
+      const id = (JSON.parse(req.body) as { reference_id: string }).reference_id;
+      if (index === 0) {
+        processed.set(id, executionResponse(id, 'PROCESSING'));
+        return void res.socket?.destroy();
+      }
+      sendJson(res, 422, { detail: [{ loc: ['body', 'reference_id'], msg: 'already exists', type: 'value_error' }] });
+    });
+    const body = payoutBody();
+    const { data } = await testClient(server.url).POST('/v1/executions/payout', { body });
+    expect(data).toEqual(processed.get(body.reference_id));
+    expect(calls()).toEqual([POST_PAYOUT, LOOKUP, POST_PAYOUT, LOOKUP]);
+  });
+
+  it('a first-attempt 422 on reference_id is final and says the id was used before', async () => {
+    const processed = dollrLike([]);
+    const referenceId = newReferenceId();
+    processed.set(referenceId, executionResponse(referenceId));
+    const error = await catchError(testClient(server.url).payout({ sessionId: 1, payoutAccountId: 2, referenceId, passcode }));
+    expect(error).toBeInstanceOf(DollrApiError);
+    expect((error as DollrApiError).status).toBe(422);
+    expect((error as Error).message).toMatch(/already used by an execution: look it up with getExecution/);
+    expect(calls()).toEqual([POST_PAYOUT]);
   });
 
   it('never retries other 4xx', async () => {
@@ -206,7 +287,7 @@ describe('Retry-After', () => {
   });
 
   it('accepts an HTTP date', async () => {
-    script([503], { 'retry-after': new Date(Date.now() + 1500).toUTCString() });
+    script([429], { 'retry-after': new Date(Date.now() + 1500).toUTCString() });
     const started = Date.now();
     const { response } = await testClient(server.url).POST('/v1/executions/payout', { body: payoutBody() });
     expect(response.status).toBe(200);

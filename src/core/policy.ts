@@ -1,0 +1,129 @@
+/**
+ * The one table of per-operation rules: what the request path must know about each
+ * operation in openapi.json. The transport, the execution guard and error redaction read it;
+ * nothing else tests URLs. Its keys are typed from the generated operation table, so a spec
+ * that gains or loses an operation does not compile until this table says what it is.
+ * An operation it does not know (a path outside the spec) gets the safe default: never
+ * repeated once it may have been processed.
+ */
+import type { OperationKey } from '../generated/operations.js';
+
+/**
+ * - `safe`: no effect, or the same effect however often it is sent (reads, the token
+ *   exchange): repeated after any transient failure.
+ * - `execution`: moves money; idempotent by `reference_id` and reconciled through `status`
+ *   (Dollr's rule: on an unknown outcome, look the status up before sending again).
+ * - `once`: creates or changes something; repeated only when it provably was not processed
+ *   (connection refused, DNS failure, 429).
+ */
+export type Repeat = 'safe' | 'execution' | 'once';
+
+export interface OperationPolicy {
+  readonly repeat: Repeat;
+  /** Executions: the status lookup, `{reference_id}` filled from the body. */
+  readonly status?: string;
+  /** Body fields (dotted paths) whose values are secrets: scrubbed from errors, never logged. */
+  readonly secrets?: readonly string[];
+  /** The body must carry a complete passcode; checked locally before anything is sent. */
+  readonly passcode?: boolean;
+  /** Sent without a bearer token (the token exchange itself). */
+  readonly anonymous?: boolean;
+}
+
+/** `POST /{version}/x` as the caller writes it: `POST /v1/x`. */
+type Bound<K> = K extends `${infer M} /{version}${infer Rest}` ? `${M} /v1${Rest}` : never;
+export type PolicyKey = Bound<OperationKey>;
+
+export const TOKEN_PATH = '/v1/jwt/client/obtain/token';
+
+const safe: OperationPolicy = { repeat: 'safe' };
+const once: OperationPolicy = { repeat: 'once' };
+const execution = (kind: string, extra?: Partial<OperationPolicy>): OperationPolicy => ({
+  repeat: 'execution',
+  status: `/v1/status/${kind}/{reference_id}`,
+  ...extra,
+});
+
+export const POLICY: { readonly [K in PolicyKey]: OperationPolicy } = {
+  [`POST ${TOKEN_PATH}`]: { repeat: 'safe', secrets: ['client_secret'], anonymous: true },
+  'POST /v1/sessions/checkout': once,
+  'POST /v1/sessions/payout': once,
+  'POST /v1/sessions/transfer': once,
+  'POST /v1/sessions/refund': once,
+  'POST /v1/executions/collection': execution('collection'),
+  'POST /v1/executions/payout': execution('payout', { secrets: ['passcode.token.code'], passcode: true }),
+  'POST /v1/executions/refund': execution('refund'),
+  'POST /v1/executions/transfer': execution('transfer'),
+  'GET /v1/status/collection/{reference_id}': safe,
+  'GET /v1/status/payout/{reference_id}': safe,
+  'GET /v1/status/refund/{reference_id}': safe,
+  'GET /v1/status/transfer/{reference_id}': safe,
+  'GET /v1/status/source': safe,
+  'POST /v1/payment-accounts/create': once,
+  'GET /v1/predictions/amount-and-fees': safe,
+  'GET /v1/predictions/payment-source/amount-and-fees': safe,
+  'GET /v1/predictions/mmo-provider-info': safe,
+  'GET /v1/predictions/card-provider-info': safe,
+  'GET /v1/fees/gateway': safe,
+  'GET /v1/fees/platform': safe,
+  'GET /v1/fees/merchant-tier': safe,
+  'GET /v1/fees/tiers': safe,
+  // A short-lived read key for a checkout UI: a second one costs nothing.
+  'POST /v1/realtime-keys/collection': safe,
+  'GET /v1/merchants/merchant-info': safe,
+  'GET /v1/links/pay': safe,
+  'GET /v1/links/receipt': safe,
+  'POST /v1/parties/create': once,
+  'GET /v1/parties/list': safe,
+  'GET /v1/parties/retrieve/{id}': safe,
+  'POST /v1/counterparties/create': once,
+  'GET /v1/counterparties/list': safe,
+  'GET /v1/counterparties/retrieve/{id}': safe,
+  'PUT /v1/counterparties/update/{id}': once,
+  'POST /v1/invoices/create': once,
+  'GET /v1/invoices/list': safe,
+  // A second publish would fail as "already published" and hide that the first one worked.
+  'PUT /v1/invoices/publish/{id}': once,
+  'POST /v1/invoices/{invoice_id}/items/add': once,
+  'GET /v1/invoices/retrieve/{id}': safe,
+  'GET /v1/invoices/receipt/{id}': safe,
+  'GET /v1/invoices/receipt/number/{invoice_number}': safe,
+  'POST /v1/orders/create': once,
+  'GET /v1/orders/list': safe,
+  'PUT /v1/orders/publish/{id}': once,
+  'POST /v1/orders/{order_id}/items/add': once,
+  'GET /v1/orders/retrieve/{id}': safe,
+  'GET /v1/orders/receipt/{id}': safe,
+  'GET /v1/orders/receipt/number/{order_number}': safe,
+  'POST /v1/checkouts/create': once,
+};
+
+/** What an operation outside the table gets: never repeated once it may have been processed. */
+export const DEFAULT_POLICY: OperationPolicy = once;
+
+let exact: Map<string, OperationPolicy> | undefined;
+let templated: Array<[method: string, pattern: RegExp, policy: OperationPolicy]> | undefined;
+
+function build(): Map<string, OperationPolicy> {
+  exact = new Map(Object.entries(POLICY));
+  templated = [];
+  for (const [key, policy] of exact) {
+    if (!key.includes('{')) continue;
+    const [method, path] = key.split(' ') as [string, string];
+    const source = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
+    templated.push([method, new RegExp(`^${source}$`), policy]);
+  }
+  return exact;
+}
+
+/**
+ * The policy of `method path`, where `path` is either the template the caller wrote
+ * (`/v1/status/payout/{reference_id}`) or a concrete path without query string. Exact keys
+ * are one Map lookup; only paths with parameters walk the short list of templates.
+ */
+export function policyFor(method: string, path: string): OperationPolicy {
+  const hit = (exact ?? build()).get(`${method} ${path}`);
+  if (hit) return hit;
+  for (const [m, pattern, policy] of templated!) if (m === method && pattern.test(path)) return policy;
+  return DEFAULT_POLICY;
+}

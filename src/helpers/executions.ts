@@ -1,0 +1,175 @@
+/**
+ * Money movement on top of the core client, for all four kinds: `execute`, `getExecution`,
+ * `waitForExecution`. Reconciling a lost response is the transport's job (so raw
+ * `client.POST` gets it too); these helpers turn answers into values or typed errors, and
+ * follow an execution to COMPLETED or FAILED, which are outcomes, not errors.
+ */
+import { checkTimeout, count } from '../core/client.js';
+import type { Core } from '../core/client.js';
+import { DollrApiError, DollrConnectionError, DollrError, DollrWaitTimeoutError, apiError } from '../core/errors.js';
+import { REFERENCE_ID_RULE, isReferenceId } from '../core/guards.js';
+import { CALL_OPTIONS } from '../core/lite-request.js';
+import type { CallOptions } from '../core/lite-request.js';
+import { policyFor } from '../core/policy.js';
+import { valuesAt } from '../core/redact.js';
+import { isRetryableStatus, retryAfterMs, sleep } from '../core/retry.js';
+import type { ExecutionResponse, RequestBody } from '../core/types.js';
+import { check } from '../core/validate.js';
+
+export type ExecutionKind = 'collection' | 'payout' | 'transfer' | 'refund';
+/** The body of `POST /v1/executions/{kind}`, as the API takes it (snake_case), from the spec. */
+export type ExecutionBody<K extends ExecutionKind> = RequestBody<'post', `/v1/executions/${K}`>;
+export type ExecutionStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
+
+/** Per-call overrides of the client's options. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Per-attempt timeout in ms (until response headers). */
+  timeoutMs?: number;
+  /** Re-sends after the first attempt (status lookups are bounded separately). */
+  maxRetries?: number;
+}
+
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** First delay between status lookups; grows while PROCESSING. Default 3000 ms. */
+  pollIntervalMs?: number;
+  /** Give up with DollrWaitTimeoutError after this long. Default 10 minutes. */
+  maxWaitMs?: number;
+  /** Called once per change of status, with the ExecutionResponse that showed it. */
+  onStatus?: (execution: ExecutionResponse) => void;
+}
+
+/** COMPLETED and FAILED are final; PENDING and PROCESSING are not (PROCESSING can last minutes). */
+export function isFinalStatus(status: string): status is 'COMPLETED' | 'FAILED' {
+  return status === 'COMPLETED' || status === 'FAILED';
+}
+
+const KINDS: readonly string[] = ['collection', 'payout', 'transfer', 'refund'] satisfies ExecutionKind[];
+const POLL_MAX_MS = 30_000;
+const POLL_GROWTH = 1.5;
+
+type Untyped = (url: string, init: Record<string | symbol, unknown>) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+
+function checkKind(kind: unknown): asserts kind is ExecutionKind {
+  check(KINDS.includes(kind as string), 'kind', `be one of ${KINDS.join(', ')}`);
+}
+
+function callOptions(options: RequestOptions | undefined): CallOptions {
+  return {
+    timeoutMs: checkTimeout(options?.timeoutMs, 'timeoutMs', undefined),
+    maxRetries: count(options?.maxRetries, 'maxRetries', undefined),
+  };
+}
+
+/** 408, 429, 5xx and lost connections: worth another look later. */
+function isTransient(error: unknown): boolean {
+  return error instanceof DollrConnectionError || (error instanceof DollrApiError && isRetryableStatus(error.status));
+}
+
+export interface Executions {
+  /**
+   * Sends an execution and resolves to its ExecutionResponse. If the answer is lost, the
+   * client looks the reference_id up before sending again, so it is never sent twice.
+   * Throws DollrInputError (nothing sent), DollrApiError (refused), or DollrConnectionError /
+   * DollrTimeoutError with `processed: 'unknown'` when even the status lookup could not tell.
+   */
+  execute<K extends ExecutionKind>(kind: K, body: ExecutionBody<K>, options?: RequestOptions): Promise<ExecutionResponse>;
+  /** The execution with this reference_id, or `null` when Dollr has none (404: it never landed). */
+  getExecution(kind: ExecutionKind, referenceId: string, options?: RequestOptions): Promise<ExecutionResponse | null>;
+  /** Polls the status until COMPLETED or FAILED (both resolve); rejects with DollrWaitTimeoutError after `maxWaitMs`. */
+  waitForExecution(kind: ExecutionKind, referenceId: string, options?: WaitOptions): Promise<ExecutionResponse>;
+}
+
+export function createExecutions({ client, auth, log }: Core): Executions {
+  const post = client.POST as unknown as Untyped;
+  const get = client.GET as unknown as Untyped;
+
+  async function execute<K extends ExecutionKind>(kind: K, body: ExecutionBody<K>, options?: RequestOptions): Promise<ExecutionResponse> {
+    checkKind(kind);
+    const path = `/v1/executions/${kind}`;
+    const { data, error, response } = await post(path, { body, signal: options?.signal, [CALL_OPTIONS]: callOptions(options) });
+    const referenceId = (body as { reference_id?: string }).reference_id;
+    if (!response.ok) {
+      const secrets = [...valuesAt(body, policyFor('POST', path).secrets ?? []), ...auth.secrets()];
+      throw apiError(response, error, { referenceId, secrets });
+    }
+    if (data === undefined) throw new DollrError(`${kind} ${referenceId}: the API answered ${response.status} with no body`);
+    return data as ExecutionResponse;
+  }
+
+  /** One status lookup: the execution, `null` for 404, or a thrown DollrApiError. */
+  async function lookup(kind: ExecutionKind, referenceId: string, signal: AbortSignal | undefined, call: CallOptions) {
+    const { data, error, response } = await get(`/v1/status/${kind}/{reference_id}`, {
+      params: { path: { reference_id: referenceId } },
+      signal,
+      [CALL_OPTIONS]: call,
+    });
+    if (response.status === 404) return { execution: null, response };
+    if (!response.ok) throw apiError(response, error, { referenceId, secrets: auth.secrets() });
+    return { execution: data as ExecutionResponse, response };
+  }
+
+  function checkLookup(kind: unknown, referenceId: unknown): asserts referenceId is string {
+    checkKind(kind);
+    check(isReferenceId(referenceId), 'referenceId', REFERENCE_ID_RULE);
+  }
+
+  async function getExecution(kind: ExecutionKind, referenceId: string, options?: RequestOptions): Promise<ExecutionResponse | null> {
+    checkLookup(kind, referenceId);
+    return (await lookup(kind, referenceId, options?.signal, callOptions(options))).execution;
+  }
+
+  async function waitForExecution(kind: ExecutionKind, referenceId: string, options: WaitOptions = {}): Promise<ExecutionResponse> {
+    checkLookup(kind, referenceId);
+    let delay = checkTimeout(options.pollIntervalMs, 'pollIntervalMs', 3_000);
+    const maxWaitMs = checkTimeout(options.maxWaitMs, 'maxWaitMs', 10 * 60_000);
+    const { signal, onStatus } = options;
+    const deadline = Date.now() + maxWaitMs;
+    // One loop of retries only: this one. Each lookup is a single attempt.
+    const call: CallOptions = { maxRetries: 0 };
+    let last: ExecutionResponse | null = null;
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      let next = delay;
+      let strict = false; // true when the server asked us not to come back sooner
+      try {
+        const { execution, response } = await lookup(kind, referenceId, signal, call);
+        if (execution === null) {
+          throw apiError(response, { detail: 'Not Found' }, {
+            referenceId,
+            context: `No ${kind} execution with reference_id ${referenceId} (it never landed; execute it first)`,
+          });
+        }
+        if (execution.status !== last?.status) onStatus?.(execution);
+        last = execution;
+        if (isFinalStatus(execution.status)) return execution;
+        // Mobile money can sit in PROCESSING for minutes: look less often the longer it does.
+        if (execution.status === 'PROCESSING') delay = Math.min(delay * POLL_GROWTH, Math.max(POLL_MAX_MS, delay));
+        next = delay;
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        if (!isTransient(error)) throw error;
+        const asked = error instanceof DollrApiError ? retryAfterMs(error.headers) : undefined;
+        if (asked !== undefined) {
+          next = asked;
+          strict = true;
+        }
+        log.info(`waiting for ${kind} ${referenceId}: ${(error as Error).message.split(';')[0]}; looking again in ${Math.round(next)} ms`);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || (strict && next > left)) {
+        if (left > 0) await sleep(left, signal);
+        throw new DollrWaitTimeoutError(
+          `${kind} ${referenceId} was still ${last?.status ?? 'not known'} after ${maxWaitMs} ms; it may still settle: ` +
+            'keep its reference_id and look it up later (getExecution) before any new attempt',
+          referenceId,
+          last,
+        );
+      }
+      await sleep(Math.min(next, left), signal);
+    }
+  }
+
+  return { execute, getExecution, waitForExecution };
+}
