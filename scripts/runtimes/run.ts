@@ -64,6 +64,8 @@ interface Outcome {
   total: number;
   /** Checks that failed as listed in KNOWN_FAILURES. */
   known: string[];
+  /** Other failed checks: `name: why`, as printed. */
+  failed: string[];
   ms: number;
   ok: boolean;
   problems: string[];
@@ -255,9 +257,9 @@ async function runRow(row: Row, bin: string, entry: string, sandboxEnv: NodeJS.P
     }
     if (version !== row.expectedVersion) problems.push(`reported version ${version}, expected ${row.expectedVersion}`);
     if (total === 0) problems.push('no check ran');
-    if (unexpected.length) problems.push(`failed: ${unexpected.join('; ')}`);
+    if (unexpected.length) problems.push(`${unexpected.length} check(s) failed`);
     for (const name of fixed) problems.push(`known failure now passes, remove it from KNOWN_FAILURES: ${name}`);
-    return { row, version, passed, total, known, ms: result.ms, ok: problems.length === 0, problems };
+    return { row, version, passed, total, known, failed: unexpected, ms: result.ms, ok: problems.length === 0, problems };
   } finally {
     await server.close();
   }
@@ -338,6 +340,7 @@ async function main(): Promise<number> {
           passed: 0,
           total: 0,
           known: [],
+          failed: [],
           ms: 0,
           ok: false,
           problems: [`environment fault, not installed: ${install.reason}`],
@@ -365,7 +368,10 @@ async function main(): Promise<number> {
     `\n${outcomes.length - failures.length}/${outcomes.length} runtimes pass; installs ${(installMs / 1000).toFixed(1)} s, ` +
       `total ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
-  for (const failure of failures) console.log(`FAILED ${failure.row.label}: ${failure.problems.join('; ')}`);
+  for (const failure of failures) {
+    console.log(`FAILED ${failure.row.label}: ${failure.problems.join('; ')}`);
+    for (const line of failure.failed) console.log(`  not ok - ${line.length > 200 ? `${line.slice(0, 199)}…` : line}`);
+  }
   const reasons = new Map<string, string[]>();
   for (const o of outcomes) {
     for (const name of o.known) reasons.set(KNOWN_FAILURES[o.row.id]![name]!, [...(reasons.get(KNOWN_FAILURES[o.row.id]![name]!) ?? []), o.row.label]);
