@@ -2,8 +2,19 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Layers of src/, lowest first: a module may import its own layer and those below it. */
+const layer = (files, forbidden) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { patterns: forbidden.map((group) => ({ group: [group], message: 'src/ layers: core <- helpers <- client/index; testing on top' })) },
+    ],
+  },
+});
+
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'src/generated/', 'bench/results/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'src/generated/', 'bench/results/', '.cache/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,4 +25,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // core/ depends on nothing above it; helpers/ build on core only; neither reaches testing/.
+  layer(['src/core/**'], ['**/helpers/**', '**/testing/**', '../client.js', '../index.js']),
+  layer(['src/helpers/**'], ['**/testing/**', '../client.js', '../index.js']),
 );
