@@ -4,10 +4,11 @@
  * newer spec adds is answered without code changes, and the main entry never reaches the
  * sandbox (nor the sandbox's optional peers at import time).
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDeps } from '../../src/testing/sandbox/deps.js';
 import { Sampler } from '../../src/testing/sandbox/samples.js';
@@ -140,4 +141,28 @@ describe('isolation', () => {
     }
     expect(pkg.bin['dollr-sandbox']).toBe('./dist/testing/cli.js');
   });
+});
+
+describe('without the optional peers', () => {
+  it('dollr-client/testing still loads, and startSandbox says what to install', () => {
+    // A copy of src/testing where ajv, ajv-formats and openapi-sampler cannot be resolved.
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-nopeers-'));
+    try {
+      cpSync(join(root, 'src/testing'), join(dir, 'src/testing'), { recursive: true });
+      cpSync(join(root, 'openapi.json'), join(dir, 'openapi.json'));
+      writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+      const script =
+        "const m = await import('./src/testing/index.ts');" +
+        "console.log(typeof m.startMockServer);" +
+        "await m.startSandbox().then(() => console.log('started'), (e) => console.log(e.message));";
+      const tsx = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+      const out = execFileSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+      expect(out).toContain('function');
+      expect(out).toContain('startSandbox needs ajv, ajv-formats and openapi-sampler');
+      expect(out).toContain('npm install --save-dev ajv@8.20.0 ajv-formats@3.0.1 openapi-sampler@1.7.10');
+      expect(out).not.toContain('started');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
