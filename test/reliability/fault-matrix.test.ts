@@ -1,19 +1,44 @@
-// Fault matrix: every fault the transport must survive, against a real loopback server
-// that records each attempt, for both `client.payout()` and raw `client.POST`.
-// For each case: the attempts the server saw, that every attempt carried byte-identical
-// bytes with the same reference_id, and the final result or error type.
+// Fault matrix: Dollr's recovery rule under every fault, for each of the four kinds, through
+// `client.execute(kind, body)`, `client.payout()` (payout only) and raw `client.POST`, against
+// a loopback server that behaves like Dollr (helpers/fault-server.ts: records executions by
+// reference_id, answers status lookups, 404 for unknown ids, 422 for a reused reference_id).
+//
+// Each row states the exchange the server must see, in order (`POST 503`, `GET 404`, ...:
+// execution POSTs and status lookups with what each was answered), how many times the server
+// processed the reference_id (never more than once), how many POSTs arrived after it had
+// landed (0, except where the row seeds a reused id), and the result on each surface. Every
+// execution POST must carry the byte-identical body the caller built.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { DollrApiError, DollrConnectionError, DollrTimeoutError, newReferenceId } from '../../src/index.js';
-import type { PayoutInput, PayoutRequest } from '../../src/index.js';
-import { PAYOUT_PATH, TOKEN_PATH, executionFor, ok, useFaultServer, status } from './helpers/fault-server.js';
-import type { FaultServer, Plan } from './helpers/fault-server.js';
-import { expectedBody, makeClient, passcode, referenceIdOf } from './helpers/fixtures.js';
+import type { DollrClient, ExecutionBody, ExecutionKind, PayoutInput } from '../../src/index.js';
+import {
+  KINDS,
+  RESET_AFTER,
+  RESET_BEFORE,
+  TOKEN_PATH,
+  executionPath,
+  processedLate,
+  processedThen,
+  startFaultServer,
+  status,
+  statusPath,
+  useFaultServer,
+} from './helpers/fault-server.js';
+import type { FaultServer, Kind } from './helpers/fault-server.js';
+import { executionBody, expectedBody, makeClient, passcode } from './helpers/fixtures.js';
 import type { AuthKind } from './helpers/fixtures.js';
 import { PASSCODE_CODE, createErrorCollector, expectNoSecrets } from './helpers/secrets.js';
 
-type Via = 'payout()' | 'raw POST';
+type Surface = 'execute()' | 'payout()' | 'raw POST';
 
-/** What the call produced: a value (payout data, or openapi-fetch's `{ data, error, response }`) or a throw. */
+interface Target {
+  kind: Kind;
+  surface: Surface;
+}
+
+/** What the call produced: a value (an ExecutionResponse, or openapi-fetch's `{ data, error, response }`) or a throw. */
 type Outcome = { threw: false; value: unknown } | { threw: true; error: unknown };
 
 interface RawResult {
@@ -22,290 +47,490 @@ interface RawResult {
   response: Response;
 }
 
-interface Context {
-  via: Via;
+interface Context extends Target {
   server: FaultServer;
   referenceId: string;
-  /** Values the plan chose and the checks need (e.g. a Retry-After date). */
+  /** Values a plan chose that the checks need (e.g. a Retry-After date). */
   notes: Record<string, number>;
 }
 
-interface FaultCase {
+type Expected =
+  /** Resolves with the ExecutionResponse the server recorded for this reference_id. */
+  | { resolves: true }
+  /** execute()/payout() throw DollrApiError with this status; raw POST returns `{ error, response }`. */
+  | { api: number }
+  /** Every surface throws this connection error. */
+  | { thrown: typeof DollrConnectionError | typeof DollrTimeoutError; processed: false | 'unknown' };
+
+interface Row {
   name: string;
   auth?: AuthKind;
   timeoutMs?: number;
-  plan: (ctx: Context) => Plan;
-  /** Execution attempts the server must see. */
-  attempts: number;
-  /** `processed` flag of each attempt, when it matters. */
-  processed?: boolean[];
-  check: (outcome: Outcome, ctx: Context) => void;
+  /** Sets the plans (and seeds) for this row. */
+  setup: (ctx: Context) => void;
+  /** Execution POSTs and status lookups in arrival order, with the answer each got ('reset', '-' for none). */
+  exchange: string[];
+  /** Times the server processed the reference_id (never more than 1). */
+  processed: 0 | 1;
+  /** POSTs refused because the reference_id had already landed. Default 0. */
+  duplicates?: number;
+  expected: Expected;
+  check?: (outcome: Outcome, ctx: Context) => void;
+  /** Limit the row to some surfaces (slow rows). Default: all. */
+  surfaces?: Surface[];
 }
 
 const MAX_RETRIES = 2;
-const ALL_ATTEMPTS = MAX_RETRIES + 1;
+const TIMEOUT_MS = 400;
+const SLOW_MS = 1_500;
 
-function expectSuccess(outcome: Outcome, ctx: Context): void {
-  if (outcome.threw) throw new Error(`expected success, got ${String(outcome.error)}`);
-  if (ctx.via === 'payout()') {
-    expect(outcome.value).toMatchObject({ reference_id: ctx.referenceId, status: 'PENDING' });
-  } else {
-    const raw = outcome.value as RawResult;
-    expect(raw.error).toBeUndefined();
-    expect(raw.response.status).toBe(200);
-    expect(raw.data).toMatchObject({ reference_id: ctx.referenceId });
-  }
-}
+/** A whole second 1 to 2 s ahead, as an HTTP-date (IMF-fixdate). */
+const httpDateAhead = (): number => Math.ceil(Date.now() / 1000) * 1000 + 1000;
 
-/** payout() throws DollrApiError; raw POST returns openapi-fetch's `{ error, response }`. */
-function expectApiFailure(statusCode: number, attempts: number) {
-  return (outcome: Outcome, ctx: Context): DollrApiError | RawResult => {
-    if (ctx.via === 'payout()') {
-      if (!outcome.threw) throw new Error(`expected DollrApiError ${statusCode}, got a value`);
-      const error = outcome.error as DollrApiError;
-      expect(error).toBeInstanceOf(DollrApiError);
-      expect(error.status).toBe(statusCode);
-      expect(error.referenceId).toBe(ctx.referenceId);
-      expect(error.attempts).toBe(attempts);
-      return error;
-    }
-    if (outcome.threw) throw new Error(`raw POST must not throw for HTTP ${statusCode}: ${String(outcome.error)}`);
-    const raw = outcome.value as RawResult;
-    expect(raw.data).toBeUndefined();
-    expect(raw.response.status).toBe(statusCode);
-    expect(raw.error).toBeDefined();
-    return raw;
-  };
-}
-
-/** Connection-level failures throw from both paths, with the reference_id attached. */
-function expectThrown<T extends DollrConnectionError>(Type: new (...args: never[]) => T, attempts: number) {
-  return (outcome: Outcome, ctx: Context): void => {
-    if (!outcome.threw) throw new Error(`expected ${Type.name}, got a value`);
-    const error = outcome.error as T;
-    expect(error).toBeInstanceOf(Type);
-    expect(error.attempts).toBe(attempts);
-    expect(error.referenceId).toBe(ctx.referenceId);
-    expect(error.message).toMatch(/outcome is unknown/);
-    expect(error.message).toContain('same reference_id');
-  };
-}
-
-const fail422 = {
+const validation422 = {
   detail: [
     {
-      loc: ['body', 'passcode', 'token', 'phone'],
-      msg: 'String should match pattern',
-      type: 'string_pattern_mismatch',
-      // FastAPI echoes the submitted value; here the whole token, code included.
-      input: { phone: '231771234567', code: PASSCODE_CODE },
+      loc: ['body', 'session_id'],
+      msg: 'Value error, session not found',
+      type: 'value_error',
+      // FastAPI echoes the submitted value: for a payout, the passcode code is in it.
+      input: { session_id: '42', passcode: { token: { code: PASSCODE_CODE } } },
     },
   ],
 };
 
-/** A whole second 1 to 2 s ahead, as an HTTP-date (IMF-fixdate). */
-function httpDateAhead(): number {
-  return Math.ceil(Date.now() / 1000) * 1000 + 1000;
-}
-
-const cases: FaultCase[] = [
+const rows: Row[] = [
   {
-    name: '503 then 200',
-    plan: () => (req, nth) => (nth === 0 ? status(503) : ok(executionFor(req))),
-    attempts: 2,
-    check: expectSuccess,
+    name: 'processed, then the connection resets: looked up, found, not re-sent',
+    setup: ({ server }) => {
+      server.plan = (_req, nth) => (nth === 0 ? RESET_AFTER : undefined);
+    },
+    exchange: ['POST reset', 'GET 200'],
+    processed: 1,
+    expected: { resolves: true },
   },
   {
-    name: '500 on every attempt',
-    plan: () => () => status(500, { detail: 'internal error' }),
-    attempts: ALL_ATTEMPTS,
-    check: (outcome, ctx) => {
-      const result = expectApiFailure(500, ALL_ATTEMPTS)(outcome, ctx);
-      if (result instanceof DollrApiError) expect(result.message).toContain('500');
-      else expect(result.error).toEqual({ detail: 'internal error' });
+    name: 'processed, then 503: looked up, found, not re-sent',
+    setup: ({ server }) => {
+      server.plan = (_req, nth) => (nth === 0 ? processedThen(503, { detail: 'unavailable' }) : undefined);
+    },
+    exchange: ['POST 503', 'GET 200'],
+    processed: 1,
+    expected: { resolves: true },
+  },
+  {
+    name: 'processed, then the answer is slower than timeoutMs: looked up after the timeout, found',
+    timeoutMs: TIMEOUT_MS,
+    setup: ({ server }) => {
+      server.plan = (_req, nth) => (nth === 0 ? processedLate(SLOW_MS) : undefined);
+    },
+    exchange: ['POST -', 'GET 200'],
+    processed: 1,
+    expected: { resolves: true },
+    check: (_outcome, { server, kind, referenceId }) => {
+      const [post] = server.on(executionPath(kind));
+      const [lookup] = server.on(statusPath(kind, referenceId));
+      // The lookup followed the 400 ms per-attempt timeout, not the slow reply (1500 ms). The
+      // timer starts when the POST leaves the client, a little before it arrives: 100 ms slack.
+      const gap = (lookup?.arrivedAtMono ?? 0) - (post?.arrivedAtMono ?? 0);
+      expect(gap).toBeGreaterThanOrEqual(TIMEOUT_MS - 100);
+      expect(gap).toBeLessThan(SLOW_MS);
     },
   },
   {
-    name: 'reset before processing, then 200',
-    plan: () => (req, nth) => (nth === 0 ? { kind: 'reset-before' } : ok(executionFor(req))),
-    attempts: 2,
-    processed: [false, true],
-    check: expectSuccess,
+    name: 'reset before processing: status 404, then one identical re-send',
+    setup: ({ server }) => {
+      server.plan = (_req, nth) => (nth === 0 ? RESET_BEFORE : undefined);
+    },
+    exchange: ['POST reset', 'GET 404', 'POST 200'],
+    processed: 1,
+    expected: { resolves: true },
   },
   {
-    name: 'reset after processing, then 200',
-    plan: () => (req, nth) => (nth === 0 ? { kind: 'reset-after' } : ok(executionFor(req))),
-    attempts: 2,
-    processed: [true, true],
-    check: expectSuccess,
+    name: '503 before processing: status 404, then one identical re-send',
+    setup: ({ server }) => {
+      server.plan = (_req, nth) => (nth === 0 ? status(503, { detail: 'unavailable' }) : undefined);
+    },
+    exchange: ['POST 503', 'GET 404', 'POST 200'],
+    processed: 1,
+    expected: { resolves: true },
   },
   {
-    name: 'reset after processing on every attempt',
-    plan: () => () => ({ kind: 'reset-after' }),
-    attempts: ALL_ATTEMPTS,
-    processed: [true, true, true],
-    check: expectThrown(DollrConnectionError, ALL_ATTEMPTS),
+    name: 'lookup answering 503 once, then found',
+    setup: ({ server }) => {
+      server.plan = (_req, nth) => (nth === 0 ? RESET_AFTER : undefined);
+      server.lookupPlan = (_req, nth) => (nth === 0 ? status(503, { detail: 'unavailable' }) : undefined);
+    },
+    exchange: ['POST reset', 'GET 503', 'GET 200'],
+    processed: 1,
+    expected: { resolves: true },
   },
   {
-    name: 'reply slower than timeoutMs, then 200',
-    timeoutMs: 400,
-    plan: () => (req, nth) => (nth === 0 ? { ...ok(executionFor(req)), delayMs: 1500 } : ok(executionFor(req))),
-    attempts: 2,
+    name: 'lookup connection reset once, then found',
+    setup: ({ server }) => {
+      server.plan = (_req, nth) => (nth === 0 ? processedThen(502, { detail: 'bad gateway' }) : undefined);
+      server.lookupPlan = (_req, nth) => (nth === 0 ? RESET_BEFORE : undefined);
+    },
+    exchange: ['POST 502', 'GET reset', 'GET 200'],
+    processed: 1,
+    expected: { resolves: true },
+  },
+  {
+    name: 'landed, but the status lookup lagged (404): the re-send is refused as a duplicate, looked up again, found',
+    setup: ({ server }) => {
+      server.plan = (_req, nth) => (nth === 0 ? processedThen(504, { detail: 'gateway timeout' }) : undefined);
+      server.lookupPlan = (_req, nth) => (nth === 0 ? status(404, { detail: 'Not Found' }) : undefined);
+    },
+    exchange: ['POST 504', 'GET 404', 'POST 422', 'GET 200'],
+    processed: 1,
+    duplicates: 1,
+    expected: { resolves: true },
+  },
+  {
+    name: 'budget spent: processed, then every lookup fails (outcome unknown)',
+    setup: ({ server }) => {
+      server.plan = () => RESET_AFTER;
+      server.lookupPlan = () => status(503, { detail: 'unavailable' });
+    },
+    exchange: ['POST reset', 'GET 503', 'GET 503', 'GET 503'],
+    processed: 1,
+    expected: { thrown: DollrConnectionError, processed: 'unknown' },
+  },
+  {
+    name: 'budget spent: processed, then the POST and every lookup time out (outcome unknown)',
+    timeoutMs: TIMEOUT_MS,
+    setup: ({ server }) => {
+      server.plan = () => processedLate(SLOW_MS);
+      server.lookupPlan = () => ({ kind: 'process', delayMs: SLOW_MS });
+    },
+    exchange: ['POST -', 'GET -', 'GET -', 'GET -'],
+    processed: 1,
+    expected: { thrown: DollrTimeoutError, processed: 'unknown' },
+  },
+  {
+    name: 'budget spent: never landed, 503 before processing on every attempt',
+    setup: ({ server }) => {
+      server.plan = () => status(503, { detail: 'unavailable' });
+    },
+    exchange: ['POST 503', 'GET 404', 'POST 503', 'GET 404', 'POST 503', 'GET 404'],
+    processed: 0,
+    expected: { api: 503 },
+  },
+  {
+    name: 'budget spent: never landed, reset before processing on every attempt',
+    setup: ({ server }) => {
+      server.plan = () => RESET_BEFORE;
+    },
+    exchange: ['POST reset', 'GET 404', 'POST reset', 'GET 404', 'POST reset', 'GET 404'],
+    processed: 0,
+    expected: { thrown: DollrConnectionError, processed: false },
+  },
+  {
+    name: 'first attempt refused 422 on reference_id (reused id): final, no lookup',
+    setup: ({ server, kind, referenceId }) => {
+      server.seed(kind, referenceId, 'COMPLETED');
+    },
+    exchange: ['POST 422'],
+    processed: 1,
+    duplicates: 1,
+    expected: { api: 422 },
     check: (outcome, ctx) => {
-      expectSuccess(outcome, ctx);
-      const [first, second] = ctx.server.on(PAYOUT_PATH);
-      // The retry came after the 400 ms per-attempt timeout, not after the slow reply
-      // (1500 ms). The timer starts when attempt 1 leaves the client, a little before it
-      // arrives, so the arrival gap may be shorter than 400 ms by attempt 1's transit:
-      // 100 ms is allowed for that on a loaded machine.
-      const gap = (second?.arrivedAtMono ?? 0) - (first?.arrivedAtMono ?? 0);
-      expect(gap).toBeGreaterThanOrEqual(300);
-      expect(gap).toBeLessThan(1500);
+      if (ctx.surface === 'raw POST') return;
+      const error = (outcome as { error: DollrApiError }).error;
+      expect(error.issues.map((i) => i.path)).toEqual(['body.reference_id']);
+      expect(error.message).toContain(`reference_id ${ctx.referenceId} is already used by an execution`);
+      expect(error.message).toContain('getExecution(kind, referenceId)');
     },
   },
   {
-    name: 'reply slower than timeoutMs on every attempt',
-    timeoutMs: 400,
-    plan: () => (req) => ({ ...ok(executionFor(req)), delayMs: 1500 }),
-    attempts: ALL_ATTEMPTS,
+    name: '422 validation error: final, no lookup',
+    setup: ({ server }) => {
+      server.plan = () => status(422, validation422);
+    },
+    exchange: ['POST 422'],
+    processed: 0,
+    expected: { api: 422 },
     check: (outcome, ctx) => {
-      expectThrown(DollrTimeoutError, ALL_ATTEMPTS)(outcome, ctx);
-      expect((outcome as { error: Error }).error.message).toContain('timed out after 400 ms');
+      if (ctx.surface === 'raw POST') {
+        // Raw POST hands back the server's body minus FastAPI's echo of the submitted values.
+        const { input: _echo, ...issue } = validation422.detail[0] ?? {};
+        expect((outcome as { value: RawResult }).value.error).toEqual({ detail: [issue] });
+        return;
+      }
+      const error = (outcome as { error: DollrApiError }).error;
+      expect(error.issues).toEqual([{ path: 'body.session_id', message: 'Value error, session not found', type: 'value_error' }]);
+      expect(error.message).toContain('body.session_id: Value error, session not found');
+      expect(error.message).not.toContain('getExecution');
     },
   },
   {
-    name: '429 with Retry-After: 1, then 200',
-    plan: () => (req, nth) => (nth === 0 ? status(429, { detail: 'slow down' }, { 'retry-after': '1' }) : ok(executionFor(req))),
-    attempts: 2,
+    name: '403 (merchant not fully verified): final, no lookup',
+    setup: ({ server }) => {
+      server.plan = () => status(403, { detail: 'Merchant account is not fully verified' });
+    },
+    exchange: ['POST 403'],
+    processed: 0,
+    expected: { api: 403 },
     check: (outcome, ctx) => {
-      expectSuccess(outcome, ctx);
-      const [first, second] = ctx.server.on(PAYOUT_PATH);
+      if (ctx.surface !== 'raw POST') {
+        expect((outcome as { error: Error }).error.message).toContain('Merchant account is not fully verified');
+      }
+    },
+  },
+  {
+    name: '429 with Retry-After: 1: re-sent no sooner, no lookup',
+    setup: ({ server }) => {
+      server.plan = (_req, nth) => (nth === 0 ? status(429, { detail: 'slow down' }, { 'retry-after': '1' }) : undefined);
+    },
+    exchange: ['POST 429', 'POST 200'],
+    processed: 1,
+    expected: { resolves: true },
+    check: (_outcome, { server, kind }) => {
+      const [first, second] = server.on(executionPath(kind));
+      // The client starts waiting only once the 429 reached it: at least the full second
+      // between arrivals (2 ms slack for timer rounding).
       const waited = (second?.arrivedAtMono ?? 0) - (first?.arrivedAtMono ?? 0);
-      // The client starts waiting only after the 429 reached it, so the gap between the
-      // two arrivals is at least the full second (2 ms slack for ms timer rounding).
       expect(waited).toBeGreaterThanOrEqual(998);
       expect(waited).toBeLessThan(10_000);
     },
   },
   {
-    name: '429 with Retry-After as an HTTP-date, then 200',
-    plan: (ctx) => (req, nth) => {
-      if (nth > 0) return ok(executionFor(req));
-      ctx.notes.retryAt = httpDateAhead();
-      return status(429, { detail: 'slow down' }, { 'retry-after': new Date(ctx.notes.retryAt).toUTCString() });
+    name: '429 with Retry-After as an HTTP-date: re-sent no sooner than that date',
+    surfaces: ['payout()', 'raw POST'],
+    setup: (ctx) => {
+      ctx.server.plan = (_req, nth) => {
+        if (nth > 0) return undefined;
+        ctx.notes.retryAt = httpDateAhead();
+        return status(429, { detail: 'slow down' }, { 'retry-after': new Date(ctx.notes.retryAt).toUTCString() });
+      };
     },
-    attempts: 2,
-    check: (outcome, ctx) => {
-      expectSuccess(outcome, ctx);
-      const second = ctx.server.on(PAYOUT_PATH)[1];
-      const retryAt = ctx.notes.retryAt ?? Number.NaN;
+    exchange: ['POST 429', 'POST 200'],
+    processed: 1,
+    expected: { resolves: true },
+    check: (_outcome, { server, kind, notes }) => {
+      const second = server.on(executionPath(kind))[1];
+      const retryAt = notes.retryAt ?? Number.NaN;
       // Not before the date the server named (2 ms slack: wall clock vs timer rounding).
       expect(second?.arrivedAt).toBeGreaterThanOrEqual(retryAt - 2);
       expect(second?.arrivedAt).toBeLessThan(retryAt + 10_000);
     },
   },
   {
-    name: '429 with Retry-After above maxRetryAfterMs (never retried sooner than asked)',
-    plan: () => () => status(429, { detail: 'slow down' }, { 'retry-after': '3600' }),
-    attempts: 1,
+    name: '429 with Retry-After above maxRetryAfterMs: handed back, never re-sent sooner than asked',
+    setup: ({ server }) => {
+      server.plan = () => status(429, { detail: 'slow down' }, { 'retry-after': '3600' });
+    },
+    exchange: ['POST 429'],
+    processed: 0,
+    expected: { api: 429 },
     check: (outcome, ctx) => {
-      const result = expectApiFailure(429, 1)(outcome, ctx);
-      if (result instanceof DollrApiError) expect(result.headers.get('retry-after')).toBe('3600');
+      if (ctx.surface !== 'raw POST') expect((outcome as { error: DollrApiError }).error.headers.get('retry-after')).toBe('3600');
     },
   },
   {
-    name: '422 (never retried)',
-    plan: () => () => status(422, fail422),
-    attempts: 1,
-    check: (outcome, ctx) => {
-      const result = expectApiFailure(422, 1)(outcome, ctx);
-      if (result instanceof DollrApiError) {
-        expect(result.issues).toEqual([
-          { path: 'body.passcode.token.phone', message: 'String should match pattern', type: 'string_pattern_mismatch' },
-        ]);
-        expect(result.message).toContain('body.passcode.token.phone: String should match pattern');
-      } else {
-        // Raw POST hands back the server's body minus FastAPI's echo of the submitted values.
-        const { input: _echo, ...issue } = fail422.detail[0] ?? {};
-        expect(result.error).toEqual({ detail: [issue] });
-        expect(JSON.stringify(result.error)).not.toContain(PASSCODE_CODE);
-      }
-    },
-  },
-  {
-    name: '401 then 200 (client credentials: one refresh, one retry)',
+    name: '401 then 200 (client credentials: one token renewal, one re-send, no lookup)',
     auth: 'credentials',
-    plan: (ctx) => (req, nth) =>
-      nth === 0 || !ctx.server.isValidBearer(req.headers)
-        ? status(401, { detail: 'Could not validate credentials' })
-        : ok(executionFor(req)),
-    attempts: 2,
-    check: (outcome, ctx) => {
-      expectSuccess(outcome, ctx);
-      const tokens = ctx.server.on(TOKEN_PATH);
-      expect(tokens).toHaveLength(2);
-      expect(ctx.server.grants).toHaveLength(2);
-      const [first, second] = ctx.server.on(PAYOUT_PATH);
-      expect(first?.headers.authorization).toBe(`Bearer ${ctx.server.grants[0]?.access_token}`);
-      expect(second?.headers.authorization).toBe(`Bearer ${ctx.server.grants[1]?.access_token}`);
+    setup: ({ server }) => {
+      server.plan = (req, nth) => (nth === 0 || !server.isValidBearer(req.headers) ? status(401, { detail: 'Could not validate credentials' }) : undefined);
+    },
+    exchange: ['POST 401', 'POST 200'],
+    processed: 1,
+    expected: { resolves: true },
+    check: (_outcome, { server, kind }) => {
+      expect(server.on(TOKEN_PATH)).toHaveLength(2);
+      const [first, second] = server.on(executionPath(kind));
+      expect(first?.headers.authorization).toBe(`Bearer ${server.grants[0]?.access_token}`);
+      expect(second?.headers.authorization).toBe(`Bearer ${server.grants[1]?.access_token}`);
     },
   },
   {
-    name: '401 on every attempt (client credentials)',
+    name: '401 on every attempt (client credentials): one renewal, then the 401 is final',
     auth: 'credentials',
-    plan: () => () => status(401, { detail: 'Could not validate credentials' }),
-    attempts: 2,
+    setup: ({ server }) => {
+      server.plan = () => status(401, { detail: 'Could not validate credentials' });
+    },
+    exchange: ['POST 401', 'POST 401'],
+    processed: 0,
+    expected: { api: 401 },
     check: (outcome, ctx) => {
-      const result = expectApiFailure(401, 2)(outcome, ctx);
-      if (result instanceof DollrApiError) expect(result.message).toContain('Could not validate credentials');
+      if (ctx.surface !== 'raw POST') expect((outcome as { error: Error }).error.message).toContain('Could not validate credentials');
       expect(ctx.server.on(TOKEN_PATH)).toHaveLength(2);
     },
   },
 ];
 
+const targets: Target[] = KINDS.flatMap((kind): Target[] => [
+  { kind, surface: 'execute()' },
+  ...(kind === 'payout' ? [{ kind, surface: 'payout()' as const }] : []),
+  { kind, surface: 'raw POST' },
+]);
+
+/** Raw `client.POST` of each kind's execution path, typed as the caller writes it. */
+const rawPosts: { [K in ExecutionKind]: (client: DollrClient, body: ExecutionBody<K>) => Promise<RawResult> } = {
+  collection: (client, body) => client.POST('/v1/executions/collection', { body }),
+  payout: (client, body) => client.POST('/v1/executions/payout', { body }),
+  transfer: (client, body) => client.POST('/v1/executions/transfer', { body }),
+  refund: (client, body) => client.POST('/v1/executions/refund', { body }),
+};
+
+function rawPost<K extends ExecutionKind>(client: DollrClient, kind: K, body: ExecutionBody<K>): Promise<RawResult> {
+  return (rawPosts[kind] as (client: DollrClient, body: ExecutionBody<K>) => Promise<RawResult>)(client, body);
+}
+
+/** Starts the call on `surface`; returns the promise and the exact body it sends. */
+function call(client: DollrClient, { kind, surface }: Target, referenceId: string): { sent: unknown; promise: Promise<unknown> } {
+  if (surface === 'payout()') {
+    const input: PayoutInput = { sessionId: 42, payoutAccountId: 18, referenceId, passcode: passcode() };
+    return { sent: expectedBody(input), promise: client.payout(input) };
+  }
+  const body = executionBody(kind, referenceId);
+  return { sent: body, promise: surface === 'raw POST' ? rawPost(client, kind, body) : client.execute(kind, body) };
+}
+
+function checkResult(expected: Expected, outcome: Outcome, ctx: Context, posts: number): void {
+  const recorded = ctx.server.executions.get(ctx.referenceId)?.response;
+  if ('resolves' in expected) {
+    if (outcome.threw) throw new Error(`expected a result, got ${String(outcome.error)}`);
+    expect(recorded).toMatchObject({ reference_id: ctx.referenceId, operation_type: ctx.kind.toUpperCase() });
+    if (ctx.surface === 'raw POST') {
+      const raw = outcome.value as RawResult;
+      expect(raw.error).toBeUndefined();
+      expect(raw.response.status).toBe(200);
+      expect(raw.data).toEqual(recorded);
+    } else {
+      expect(outcome.value).toEqual(recorded);
+    }
+    return;
+  }
+  if ('api' in expected) {
+    if (ctx.surface === 'raw POST') {
+      if (outcome.threw) throw new Error(`raw POST must not throw for HTTP ${expected.api}: ${String(outcome.error)}`);
+      const raw = outcome.value as RawResult;
+      expect(raw.data).toBeUndefined();
+      expect(raw.response.status).toBe(expected.api);
+      expect(raw.error).toBeDefined();
+      return;
+    }
+    if (!outcome.threw) throw new Error(`expected DollrApiError ${expected.api}, got a value`);
+    const error = outcome.error as DollrApiError;
+    expect(error).toBeInstanceOf(DollrApiError);
+    expect(error.status).toBe(expected.api);
+    expect(error.referenceId).toBe(ctx.referenceId);
+    expect(error.attempts).toBe(posts);
+    return;
+  }
+  if (!outcome.threw) throw new Error(`expected ${expected.thrown.name}, got a value`);
+  const error = outcome.error as DollrConnectionError;
+  expect(error).toBeInstanceOf(expected.thrown);
+  expect(error.referenceId).toBe(ctx.referenceId);
+  expect(error.attempts).toBe(posts);
+  expect(error.processed).toBe(expected.processed);
+  expect(error.message).toContain(executionPath(ctx.kind));
+  if (expected.processed === 'unknown') {
+    expect(error.message).toContain('may have been processed');
+    expect(error.message).toContain(`Look its status up (getExecution with reference_id ${ctx.referenceId})`);
+    expect(error.message).toContain('before any new attempt');
+  } else {
+    expect(error.message).toMatch(/not processed: its status lookup found nothing/);
+    expect(error.message).not.toContain('may have been processed');
+  }
+}
+
 const errors = createErrorCollector();
 const server = useFaultServer();
 
-describe.each<Via>(['payout()', 'raw POST'])('fault matrix via %s', (via) => {
-  it.each(cases)('$name', async (fault) => {
-    const ctx: Context = { via, server: server(), referenceId: newReferenceId(), notes: {} };
-    server().plan = fault.plan(ctx);
-    const client = makeClient(server().url, fault.auth ?? 'static', fault.timeoutMs ? { timeoutMs: fault.timeoutMs } : {});
-
-    let sent: PayoutRequest;
-    let call: Promise<unknown>;
-    if (via === 'payout()') {
-      const input: PayoutInput = { sessionId: 42, payoutAccountId: 18, referenceId: ctx.referenceId, passcode: passcode() };
-      sent = expectedBody(input);
-      call = client.payout(input);
-    } else {
-      sent = { session_id: '42', payout_account_id: '18', reference_id: ctx.referenceId, passcode: passcode() };
-      call = client.POST('/v1/executions/payout', { body: sent });
-    }
-    const outcome: Outcome = await call.then(
+describe.each(targets)('fault matrix: $kind via $surface', (target) => {
+  const applicable = rows.filter((row) => row.surfaces === undefined || row.surfaces.includes(target.surface));
+  it.each(applicable)('$name', async (row) => {
+    const ctx: Context = { ...target, server: server(), referenceId: newReferenceId(), notes: {} };
+    row.setup(ctx);
+    const client = makeClient(ctx.server.url, row.auth ?? 'static', {
+      maxRetries: MAX_RETRIES,
+      ...(row.timeoutMs !== undefined && { timeoutMs: row.timeoutMs }),
+    });
+    const { sent, promise } = call(client, target, ctx.referenceId);
+    const outcome: Outcome = await promise.then(
       (value) => ({ threw: false as const, value }),
       (error: unknown) => ({ threw: true as const, error: errors.add(error) }),
     );
 
-    const attempts = server().on(PAYOUT_PATH);
-    expect(attempts).toHaveLength(fault.attempts);
-    // Byte-identical on every attempt: exactly the JSON of the body the caller built.
+    const postPath = executionPath(ctx.kind);
+    const lookupPath = statusPath(ctx.kind, ctx.referenceId);
+    const seen = ctx.server.requests.filter((r) => r.path !== TOKEN_PATH);
+    // Nothing but this execution's POSTs and its own status lookups, in the row's order.
+    expect(seen.map((r) => `${r.path === postPath ? 'POST' : r.path === lookupPath ? 'GET' : r.path} ${r.answered ?? '-'}`)).toEqual(row.exchange);
+    expect(seen.map((r) => r.method)).toEqual(row.exchange.map((e) => e.split(' ')[0]));
+
+    // Every execution POST carried exactly the bytes the caller built: re-sends are byte-identical.
     const expectedBytes = Buffer.from(JSON.stringify(sent), 'utf8');
-    for (const attempt of attempts) {
-      expect(attempt.method).toBe('POST');
-      expect(attempt.body.equals(expectedBytes)).toBe(true);
-      expect(referenceIdOf(attempt)).toBe(ctx.referenceId);
-      expect(attempt.headers['content-type']).toMatch(/^application\/json/);
-      expect(attempt.headers.authorization).toMatch(/^Bearer tok-SECRET-/);
+    const posts = ctx.server.on(postPath);
+    for (const post of posts) {
+      expect(post.body.equals(expectedBytes)).toBe(true);
+      expect(post.headers['content-type']).toMatch(/^application\/json/);
+      expect(post.headers.authorization).toMatch(/^Bearer tok-SECRET-/);
     }
-    if (fault.processed) expect(attempts.map((a) => a.processed)).toEqual(fault.processed);
-    fault.check(outcome, ctx);
+    for (const lookup of ctx.server.on(lookupPath)) {
+      expect(lookup.body.length).toBe(0);
+      expect(lookup.headers.authorization).toMatch(/^Bearer tok-SECRET-/);
+    }
+
+    // The server processed this reference_id at most once, and nothing was re-sent after it landed.
+    expect(ctx.server.processedCount(ctx.referenceId)).toBe(row.processed);
+    expect(ctx.server.processedCount(ctx.referenceId)).toBeLessThanOrEqual(1);
+    expect(ctx.server.duplicates.get(ctx.referenceId) ?? 0).toBe(row.duplicates ?? 0);
+
+    checkResult(row.expected, outcome, ctx, posts.length);
+    row.check?.(outcome, ctx);
+  });
+});
+
+/** A loopback port nobody listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+describe('connection refused (the execution provably never left)', () => {
+  it.each(KINDS)('%s: re-sent with the same bytes, without a lookup, once the server is up', async (kind) => {
+    // Attempt 1 meets a closed port; a fault server opened on that port after the refusal
+    // must then receive exactly one POST, and no status lookup.
+    const port = await closedPort();
+    let opened: Promise<FaultServer> | undefined;
+    let calls = 0;
+    const countingFetch: typeof fetch = async (input, init) => {
+      calls++;
+      try {
+        return await fetch(input, init);
+      } catch (error) {
+        opened ??= startFaultServer(port);
+        await opened;
+        throw error;
+      }
+    };
+    const client = makeClient(`http://127.0.0.1:${port}`, 'static', { fetch: countingFetch, backoff: { initialDelayMs: 20, maxDelayMs: 50 } });
+    const body = executionBody(kind);
+    try {
+      const result = await client.execute(kind, body);
+      const late = await opened;
+      if (!late) throw new Error('the first attempt was not refused');
+      expect(calls).toBe(2);
+      expect(late.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`POST ${executionPath(kind)}`]);
+      expect(late.requests[0]?.body.equals(Buffer.from(JSON.stringify(body)))).toBe(true);
+      expect(late.processedCount(body.reference_id)).toBe(1);
+      expect(result).toEqual(late.executions.get(body.reference_id)?.response);
+    } finally {
+      await (await opened)?.close();
+    }
   });
 });
 
 describe('errors from the fault matrix', () => {
   it('carry no passcode code, client secret or token in any rendering', () => {
-    // payout(): 500, reset x3, timeout x3, 422, 401 = 5; raw POST: reset x3, timeout x3 = 2.
-    expectNoSecrets(errors.errors, 7);
+    // Per kind: execute() throws in 3 connection-error rows + 6 API-error rows, raw POST in the
+    // 3 connection-error rows; payout() as execute().
+    expectNoSecrets(errors.errors, KINDS.length * (9 + 3) + 9);
   });
 });

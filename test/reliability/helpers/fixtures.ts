@@ -1,7 +1,6 @@
 // Inputs and client factories shared by the reliability suites.
 import { createDollrClient, createPasscode, newReferenceId, serverDevice } from '../../../src/index.js';
-import type { DollrClient, DollrClientOptions, PayoutInput, PayoutRequest } from '../../../src/index.js';
-import type { RecordedRequest } from './fault-server.js';
+import type { DollrClient, DollrClientOptions, ExecutionBody, ExecutionKind, PayoutInput, PayoutRequest } from '../../../src/index.js';
 import { CLIENT_ID, CLIENT_SECRET, PASSCODE_CODE, STATIC_TOKEN } from './secrets.js';
 
 /** Small delays so retries are quick; Retry-After up to 5 s is honoured. */
@@ -50,6 +49,13 @@ export function makeClient(
   });
 }
 
-export function referenceIdOf(request: RecordedRequest): unknown {
-  return (JSON.parse(request.body.toString('utf8')) as { reference_id?: unknown }).reference_id;
+/** A valid execution body of each kind (the spec's request body schemas), snake_case as sent. */
+export function executionBody<K extends ExecutionKind>(kind: K, referenceId = newReferenceId()): ExecutionBody<K> {
+  const bodies: { [Kind in ExecutionKind]: ExecutionBody<Kind> } = {
+    collection: { session_id: '7', payment_account_id: '31', currency: 'USD', reference_id: referenceId },
+    payout: rawBody(referenceId),
+    transfer: { session_id: '9', reference_id: referenceId },
+    refund: { session_id: '11', reference_id: referenceId },
+  };
+  return bodies[kind];
 }

@@ -2,13 +2,13 @@
 // check that none of those errors carries a secret in any form a user could log.
 import { inspect } from 'node:util';
 import { expect } from 'vitest';
-import { TOKEN_PREFIX } from './fault-server.js';
+import { STATIC_TOKEN, TOKEN_PREFIX } from './fault-server.js';
+
+export { STATIC_TOKEN };
 
 export const PASSCODE_CODE = 'pc-SECRET-4821';
 export const CLIENT_SECRET = 'cs-SECRET-9917';
 export const CLIENT_ID = 'client-id-reliability';
-/** Static bearer token for tests that do not exercise client credentials. */
-export const STATIC_TOKEN = `${TOKEN_PREFIX}static-5530`;
 
 /** Every literal secret; tokens issued by the fault server all start with TOKEN_PREFIX. */
 export const SECRETS = [PASSCODE_CODE, CLIENT_SECRET, STATIC_TOKEN, TOKEN_PREFIX] as const;
