@@ -122,3 +122,40 @@ describe('error classes', () => {
     });
   });
 });
+
+describe('redaction of short secrets', () => {
+  const headers = new Headers();
+  it('does not corrupt text that merely contains a short secret', () => {
+    const error = new DollrApiError({
+      status: 404,
+      statusText: 'Not Found',
+      body: { detail: 'amount 1234.00 LRD is above the limit' },
+      headers,
+      attempts: 1,
+      secrets: ['1234', 'o'],
+    });
+    expect(error.message).toBe('404 Not Found: amount 1234.00 LRD is above the limit');
+  });
+
+  it('still drops echoes, replaces whole values and known secret fields', () => {
+    const error = new DollrApiError({
+      status: 422,
+      statusText: 'Unprocessable Entity',
+      body: {
+        detail: [{ loc: ['body', 'passcode', 'token', 'code'], msg: 'wrong passcode', type: 'value_error', input: '1234' }],
+        code: '1234',
+        passcode: { token: { code: '9999' } },
+        note: 'ref 1234',
+      },
+      headers,
+      attempts: 1,
+      secrets: ['1234'],
+    });
+    expect(error.body).toEqual({
+      detail: [{ loc: ['body', 'passcode', 'token', 'code'], msg: 'wrong passcode', type: 'value_error' }],
+      code: '[redacted]',
+      passcode: '[redacted]',
+      note: 'ref 1234',
+    });
+  });
+});

@@ -2,6 +2,12 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { createDollrClient, createPasscode, serverDevice } from '../../src/index.js';
 import type {
+  ExecutionBody,
+  ExecutionKind,
+  ExecutionStatus,
+  RequestBody,
+  RequestOptions,
+  ResponseData,
   BoundPaths,
   Device,
   DollrClient,
@@ -104,5 +110,58 @@ describe('client methods', () => {
   it('exposes the openapi-fetch middleware API', () => {
     expectTypeOf(client.use).toBeFunction();
     expectTypeOf(client.eject).toBeFunction();
+  });
+});
+
+describe('every operation is typed from the spec', () => {
+  it('infers session, status and account calls', async () => {
+    const session = await client.POST('/v1/sessions/payout', { body: { payout_account_id: 18, amount: 25, currency: 'USD' } });
+    if (session.data) expectTypeOf(session.data.id).toEqualTypeOf<number>();
+    const status = await client.GET('/v1/status/payout/{reference_id}', { params: { path: { reference_id: body.reference_id } } });
+    expectTypeOf(status.data).toEqualTypeOf<ExecutionResponse | undefined>();
+    const account = {} as RequestBody<'post', '/v1/payment-accounts/create'>;
+    void client.POST('/v1/payment-accounts/create', { params: { query: { operation_type: 'PAYOUT' } }, body: account });
+    // @ts-expect-error operation_type is an enum
+    void client.POST('/v1/payment-accounts/create', { params: { query: { operation_type: 'WITHDRAWAL' } }, body: account });
+    // @ts-expect-error amount is a number
+    void client.POST('/v1/sessions/payout', { body: { payout_account_id: 18, amount: '25', currency: 'USD' } });
+    // @ts-expect-error currency is required
+    void client.POST('/v1/sessions/payout', { body: { payout_account_id: 18, amount: 25 } });
+  });
+
+  it('derives RequestBody and ResponseData by method and path, upper or lower case', () => {
+    expectTypeOf<RequestBody<'post', '/v1/sessions/payout'>>().toEqualTypeOf<components['schemas']['CreatePayoutSessionPayload']>();
+    expectTypeOf<RequestBody<'POST', '/v1/sessions/payout'>>().toEqualTypeOf<RequestBody<'post', '/v1/sessions/payout'>>();
+    expectTypeOf<ResponseData<'get', '/v1/status/payout/{reference_id}'>>().toEqualTypeOf<ExecutionResponse>();
+    expectTypeOf<ResponseData<'post', '/v1/jwt/client/obtain/token'>>().toEqualTypeOf<components['schemas']['ObtainTokenResponse']>();
+    // @ts-expect-error no GET on the payout session endpoint
+    type _NoGet = RequestBody<'get', '/v1/sessions/payout'>;
+  });
+
+  it('client.request takes the method as users write it', async () => {
+    const lower = await client.request('post', '/v1/sessions/payout', { body: { payout_account_id: 1, amount: 5, currency: 'USD' } });
+    const upper = await client.request('POST', '/v1/sessions/payout', { body: { payout_account_id: 1, amount: 5, currency: 'USD' } });
+    expectTypeOf(upper.data).toEqualTypeOf(lower.data);
+    // @ts-expect-error the body is checked for upper-case methods too
+    void client.request('POST', '/v1/sessions/payout', { body: { payout_account_id: 1, amount: '5', currency: 'USD' } });
+  });
+});
+
+describe('executions', () => {
+  it('takes the snake_case body of each kind, from the spec', () => {
+    expectTypeOf<ExecutionBody<'payout'>>().toEqualTypeOf<PayoutRequest>();
+    expectTypeOf<ExecutionBody<'refund'>>().toEqualTypeOf<components['schemas']['RefundExecutionPayload']>();
+    expectTypeOf<ExecutionKind>().toEqualTypeOf<'collection' | 'payout' | 'transfer' | 'refund'>();
+    expectTypeOf<ExecutionStatus>().toEqualTypeOf<'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED'>();
+    expectTypeOf(client.execute('payout', body)).resolves.toEqualTypeOf<ExecutionResponse>();
+    expectTypeOf(client.getExecution('refund', body.reference_id)).resolves.toEqualTypeOf<ExecutionResponse | null>();
+    expectTypeOf(client.waitForExecution).parameter(2).toEqualTypeOf<
+      { signal?: AbortSignal; pollIntervalMs?: number; maxWaitMs?: number; onStatus?: (execution: ExecutionResponse) => void } | undefined
+    >();
+    expectTypeOf<RequestOptions>().toEqualTypeOf<{ signal?: AbortSignal; timeoutMs?: number; maxRetries?: number }>();
+    // @ts-expect-error a payout body is not a collection body (no payment_account_id, currency)
+    void client.execute('collection', body);
+    // @ts-expect-error not a kind
+    void client.execute('withdrawal', body);
   });
 });
