@@ -23,6 +23,7 @@ Options:
   --client-secret <secret>   client secret it accepts (default: random; also DOLLR_SANDBOX_CLIENT_SECRET)
   --passcode <code>          payout passcode code (default: random; also DOLLR_SANDBOX_PASSCODE)
   --phone <digits>           payout passcode phone (default 231771234567)
+  --unverified               act as a merchant not fully verified (payouts and refunds get 403)
   --json                     print one JSON line ({url, credentials, passcode, control}) instead of text
   -h, --help                 show this help
 
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       passcode: { type: 'string' },
       phone: { type: 'string' },
       json: { type: 'boolean' },
+      unverified: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
     port: number(values.port, '--port') ?? 4010,
     ...(values.host ? { host: values.host } : {}),
     ...(values.spec ? { spec: values.spec } : {}),
+    ...(values.unverified ? { verified: false } : {}),
   };
   const settle = number(values['settle-after-ms'], '--settle-after-ms');
   const ttl = number(values['token-ttl-minutes'], '--token-ttl-minutes');

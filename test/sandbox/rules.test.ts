@@ -314,3 +314,20 @@ describe('bounded memory', () => {
     }
   });
 });
+
+describe('an unverified merchant', () => {
+  it('gets 403 on payouts and refunds, and nothing is processed', async () => {
+    const s = await startSandbox({ verified: false });
+    try {
+      const a = await connect(s);
+      const setup = await payoutSetup(a);
+      const payout = await a.send('POST', '/v1/executions/payout', payoutBody(s, setup));
+      expect(payout).toMatchObject({ status: 403, body: { detail: 'Merchant account is not fully verified' } });
+      const refund = await a.send('POST', '/v1/executions/refund', { session_id: '1', reference_id: randomUUID() });
+      expect(refund.status).toBe(403);
+      expect(s.executions()).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});

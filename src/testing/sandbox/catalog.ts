@@ -13,6 +13,10 @@ import { sourceTotal } from './lifecycle.js';
 const PLATFORM_RATE = 0.015;
 const GATEWAY_RATE = 0.01;
 const money = (n: number): string => n.toFixed(2);
+// Indicative rates per USD, so a cross-currency prediction reads plausibly; unknown codes convert 1:1.
+const PER_USD: Record<string, number> = { USD: 1, LRD: 190, RWF: 1400, NGN: 1550, EUR: 0.92 };
+const convert = (amount: number, from: string, to: string): number =>
+  PER_USD[from] && PER_USD[to] ? (amount / PER_USD[from]) * PER_USD[to] : amount;
 
 export function catalogHandlers(store: SandboxStore, config: SandboxConfig, sampler: Sampler): Record<string, Handler> {
   const sampled = (request: Parameters<Handler>[0]) =>
@@ -25,7 +29,7 @@ export function catalogHandlers(store: SandboxStore, config: SandboxConfig, samp
     return {
       payer_amount: money(feeBearer === 'PAYEE' ? amount : amount + fees),
       payer_currency: from,
-      payee_amount: money(feeBearer === 'PAYEE' ? amount - fees : amount),
+      payee_amount: money(convert(feeBearer === 'PAYEE' ? amount - fees : amount, from, to)),
       payee_currency: to,
       platform_fee: money(platform),
       platform_currency: from,

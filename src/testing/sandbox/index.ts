@@ -45,6 +45,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     settleAfterMs: positive(options.settleAfterMs, 'settleAfterMs', DEFAULTS.settleAfterMs, true),
     tokenTtlMinutes: positive(options.tokenTtlMinutes, 'tokenTtlMinutes', DEFAULTS.tokenTtlMinutes),
     sessionTtlMs: positive(options.sessionTtlMs, 'sessionTtlMs', DEFAULTS.sessionTtlMs),
+    verified: options.verified !== false,
     credentials: { ...(options.credentials ?? { clientId: 'sandbox-client', clientSecret: `sbx_secret_${randomBytes(18).toString('base64url')}` }) },
     passcode: { ...(options.passcode ?? { code: randomBytes(3).readUIntBE(0, 3).toString().padStart(6, '0').slice(-6), phone: SANDBOX_PHONE }) },
     merchant: { id: 1, type: 'ORGANIZATION', name: 'Sandbox Merchant Ltd', walletId: 1001, email: 'merchant@example.com' },
@@ -102,8 +103,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   return {
     url,
-    credentials: config.credentials,
-    passcode: config.passcode,
+    credentials: Object.freeze({ ...config.credentials }),
+    passcode: Object.freeze({ ...config.passcode }),
     inject: (injection) => faults.add(injection),
     setOutcome,
     executions,

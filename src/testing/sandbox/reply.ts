@@ -29,6 +29,7 @@ export interface SandboxConfig {
   sessionTtlMs: number;
   credentials: SandboxCredentials;
   passcode: SandboxPasscode;
+  verified: boolean;
   /** The merchant the credentials belong to, and the wallet payouts debit. */
   merchant: { id: number; type: 'ORGANIZATION'; name: string; walletId: number; email: string };
 }

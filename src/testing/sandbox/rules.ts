@@ -3,9 +3,10 @@
  * of its own kind, before its `expires_at`. An execution is refused, in this order: a
  * reference_id that is not a v4 UUID or already exists (422 on body.reference_id, checked
  * first, so a re-send of an execution that went through reads as a duplicate, not as a used
- * session); an unknown, expired, used or other-kind session (422 on body.session_id); a wrong
- * account (422); for payouts a wrong passcode (403). Status lookups of unknown reference ids
- * answer 404 `{"detail": "Not Found"}`.
+ * session); a payout or refund by a merchant that is not fully verified (403, only with
+ * `verified: false`); an unknown, expired, used or other-kind session (422 on body.session_id);
+ * a wrong account (422); for payouts a wrong passcode (403). Status lookups of unknown
+ * reference ids answer 404 `{"detail": "Not Found"}`.
  */
 import { randomBytes } from 'node:crypto';
 import { executionResponse, executionStatus, sourceStatus, sourceTotal } from './lifecycle.js';
@@ -53,6 +54,8 @@ export function moneyHandlers(store: SandboxStore, config: SandboxConfig): Recor
     const referenceId = String(body.reference_id);
     if (!UUID_V4.test(referenceId)) return refuse(['body', 'reference_id'], 'reference_id must be a version-4 UUID');
     if (store.executions.has(referenceId)) return refuse(['body', 'reference_id'], 'reference_id already exists');
+
+    if (!config.verified && (kind === 'payout' || kind === 'refund')) return forbidden('Merchant account is not fully verified');
 
     const sessionId = toId(body.session_id);
     const session = sessionId === undefined ? undefined : store.sessions.get(sessionId);

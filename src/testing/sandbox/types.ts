@@ -35,6 +35,8 @@ export interface SandboxOptions {
   credentials?: SandboxCredentials;
   /** Passcode that payout executions accept. Default: a random code and phone `231771234567`. */
   passcode?: SandboxPasscode;
+  /** False to simulate a merchant that is not fully verified: payouts and refunds get 403. Default true. */
+  verified?: boolean;
   /** Records kept per kind (tokens, sessions, executions, ...) before the oldest are evicted. Default 10000. */
   maxRecords?: number;
 }
