@@ -65,7 +65,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return [...store.executions.values()].map((e) => ({
       kind: e.kind,
       referenceId: e.referenceId,
-      body: e.body,
+      body: structuredClone(e.body),
       status: executionStatus(e, store, config, now),
       sends: store.sends.get(e.referenceId) ?? 0,
     }));
