@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 
-/** 6 kB, with kB = 1000 bytes (the stricter reading of "6 kB"). */
-export const SIZE_TARGET_GZIP_BYTES = 6000;
+/** The whole-API issue's ceiling: 12 kB, with kB = 1000 bytes. */
+export const SIZE_TARGET_GZIP_BYTES = 12_000;
 
 export interface BundleSize {
   name: string;

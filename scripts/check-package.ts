@@ -16,15 +16,13 @@ import { createReporter } from './package/report.js';
 import { checkContents, pack } from './package/tarball.js';
 
 /**
- * Hard gzip budget for the main entry bundled with its dependencies: a regression guard set
- * at the achieved 8,611 B rounded up to the next 64 B. The issue's target is 6 kB (6,144 B
- * here); it is missed by about 2.5 kB. openapi-fetch + uuid alone take 2,968 B, leaving
- * ~3.2 kB for our code, which needs ~5.6 kB: retry/timeout/abort transport, single-flight
- * token refresh, passcode/IP/reference_id validation, secret redaction (including raw
- * execution error bodies) and field-named error messages. Dropping the messages alone would
- * not close the gap.
+ * Hard gzip budget for the main entry bundled with its dependencies: the whole-API issue's
+ * ceiling of 12 kB (12,000 B). What fills it: openapi-fetch (~2.6 kB), the reconciling
+ * transport with timeouts, aborts and single-flight token refresh, the 49-row operation
+ * policy (~0.47 kB), execute/getExecution/waitForExecution, logging, redaction and
+ * field-named errors. uuid was replaced by Web Crypto's randomUUID.
  */
-const SIZE_BUDGET_GZIP_BYTES = 8640;
+const SIZE_BUDGET_GZIP_BYTES = 12_000;
 const DEADLINE_MS = 8 * 60_000;
 
 const root = fileURLToPath(new URL('..', import.meta.url));

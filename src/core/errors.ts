@@ -167,10 +167,7 @@ export function apiError(response: Response, body: unknown, ctx: ApiErrorContext
     ...(ctx.context && { context: ctx.context }),
   });
   if (ctx.referenceId !== undefined && isReferenceIdConflict(error.issues)) {
-    error.message +=
-      `. reference_id ${ctx.referenceId} is already used by an execution: look it up with ` +
-      'getExecution(kind, referenceId) instead of sending it again; mint a new id only for a deliberate new attempt ' +
-      'once that one is FAILED or not found';
+    error.message += `. reference_id ${ctx.referenceId} is already used: look it up with getExecution() instead of sending it again`;
   }
   return error;
 }

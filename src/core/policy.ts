@@ -110,8 +110,8 @@ function build(): Map<string, OperationPolicy> {
   for (const [key, policy] of exact) {
     if (!key.includes('{')) continue;
     const [method, path] = key.split(' ') as [string, string];
-    const source = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
-    templated.push([method, new RegExp(`^${source}$`), policy]);
+    // Paths in the spec are letters, digits, `-`, `_` and `/`: nothing to escape.
+    templated.push([method, new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`), policy]);
   }
   return exact;
 }

@@ -166,14 +166,17 @@ export function createTransport(options: TransportOptions): Send {
       const n = ++call[counter];
       const started = log.debugOn ? Date.now() : 0;
       const mayRenew = token !== undefined && !call.renewedAuth;
-      let response: Response;
+      let response: Response | { failed: unknown };
       try {
         response = await attempt(request, token, keepCopy || mayRenew, call.timeoutMs);
       } catch (failed) {
-        if (log.debugOn) log.debug(`${request.method} ${pathOf(request.url)} ${describe(failed, call)} after ${Date.now() - started} ms (${what} ${n})`);
-        return { failed };
+        response = { failed };
       }
-      if (log.debugOn) log.debug(`${request.method} ${pathOf(request.url)} -> ${response.status} in ${Date.now() - started} ms (${what} ${n})`);
+      if (log.debugOn) {
+        const result = 'failed' in response ? describe(response.failed, call) : `-> ${response.status}`;
+        log.debug(`${request.method} ${pathOf(request.url)} ${result} in ${Date.now() - started} ms (${what} ${n})`);
+      }
+      if ('failed' in response) return response;
       if (response.status === 401 && mayRenew && auth?.renew(token as string)) {
         call.renewedAuth = true;
         discard(response);
@@ -300,7 +303,7 @@ export function createTransport(options: TransportOptions): Send {
       if ('unknown' in verdict) throw connectionError(call, failure ?? verdict.unknown, 'unknown', said);
       if (retries < call.maxRetries) {
         retries++;
-        log.info(`${call.method} ${call.path}: reference_id ${referenceId} never landed; sending the same body again (retry ${retries} of ${call.maxRetries})`);
+        log.info(`${call.method} ${call.path}: ${referenceId} never landed; sending it again (retry ${retries} of ${call.maxRetries})`);
         continue;
       }
       // Budget spent, and the lookup proved it never landed.
@@ -315,7 +318,7 @@ export function createTransport(options: TransportOptions): Send {
     const headers = new Headers(call.request.headers);
     headers.delete('content-type');
     headers.delete('content-length');
-    log.info(`${call.method} ${call.path} ${why}: outcome unknown; looking up reference_id ${referenceId}`);
+    log.info(`${call.method} ${call.path} ${why}: outcome unknown; looking up ${referenceId}`);
     let lastError: unknown;
     let asked: number | undefined;
     for (let i = 1; i <= LOOKUPS_PER_UNKNOWN_OUTCOME; i++) {
@@ -332,12 +335,12 @@ export function createTransport(options: TransportOptions): Send {
       if (response.ok) {
         const text = await response.text();
         const status = (safeParse(text) as { status?: unknown } | undefined)?.status;
-        log.info(`reference_id ${referenceId} landed: ${typeof status === 'string' ? status : 'found'}, not re-sent`);
+        log.info(`${referenceId} landed: ${typeof status === 'string' ? status : 'found'}, not re-sent`);
         return { found: new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers }) };
       }
       discard(response);
       if (response.status === 404) {
-        log.info(`reference_id ${referenceId} not found: it never landed`);
+        log.info(`${referenceId} not found: it never landed`);
         return { notFound: true };
       }
       if (response.status === 429) asked = retryAfterMs(response.headers);
@@ -360,14 +363,14 @@ export function createTransport(options: TransportOptions): Send {
     const outcome =
       processed === false
         ? execution && call.lookups > 0
-          ? 'not processed: its status lookup found nothing, so sending it again with the same reference_id is safe.'
+          ? 'not processed (its status lookup found nothing): sending it again with the same reference_id is safe.'
           : 'the request was not sent.'
         : execution
-          ? `the outcome is unknown: the execution may have been processed. Look its status up (getExecution with reference_id ${referenceId ?? '?'}) ` +
-            'before any new attempt, and never mint a new reference_id until it is confirmed FAILED or not found.'
+          ? `the outcome is unknown: the execution may have been processed. Look reference_id ${referenceId ?? '?'} up (getExecution) ` +
+            'before any new attempt.'
           : call.policy.repeat === 'safe'
             ? 'no response was received.'
-            : 'the outcome is unknown (the request may have been processed), so it was not retried.';
+            : 'the outcome is unknown (it may have been processed), so it was not retried.';
     const detail = why ?? describe(error, call, true);
     const message = redactText(`${call.method} ${call.path} ${detail}${tries}; ${outcome}`, auth?.secrets() ?? []);
     const init = { attempts: call.attempts, referenceId, code, processed, cause: timedOut ? undefined : error };

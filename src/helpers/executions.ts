@@ -155,14 +155,13 @@ export function createExecutions({ client, auth, log }: Core): Executions {
           next = asked;
           strict = true;
         }
-        log.info(`waiting for ${kind} ${referenceId}: ${(error as Error).message.split(';')[0]}; looking again in ${Math.round(next)} ms`);
+        log.info(`waiting for ${referenceId}: ${(error as Error).message.split(';')[0]}; again in ${Math.round(next)} ms`);
       }
       const left = deadline - Date.now();
       if (left <= 0 || (strict && next > left)) {
         if (left > 0) await sleep(left, signal);
         throw new DollrWaitTimeoutError(
-          `${kind} ${referenceId} was still ${last?.status ?? 'not known'} after ${maxWaitMs} ms; it may still settle: ` +
-            'keep its reference_id and look it up later (getExecution) before any new attempt',
+          `${kind} ${referenceId} still ${last?.status ?? 'unknown'} after ${maxWaitMs} ms; it may yet settle: look it up later`,
           referenceId,
           last,
         );

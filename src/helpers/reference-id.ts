@@ -1,9 +1,14 @@
 /** reference_id: the idempotency key of an execution. Mint it once per logical attempt. */
-import { v4 } from 'uuid';
-
 export { isReferenceId } from '../core/guards.js';
 
 /** A new version-4 UUID. Store it before sending, and reuse it for every retry of that execution. */
 export function newReferenceId(): string {
-  return v4();
+  // Web Crypto is in Node 19+, Bun, Deno, workers and browsers; randomUUID only in secure contexts.
+  const crypto = globalThis.crypto;
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40; // version 4
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 9562 variant
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

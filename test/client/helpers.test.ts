@@ -1,7 +1,7 @@
 import { isIP as nodeIsIP } from 'node:net';
 import fc from 'fast-check';
 import { v1, v4, v7, NIL, MAX } from 'uuid';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DollrInputError, createPasscode, isReferenceId, newReferenceId, serverDevice } from '../../src/index.js';
 import { isIP, isIPv4, isIPv6 } from '../../src/core/ip.js';
 import { VERSION } from '../../src/core/version.js';
@@ -19,6 +19,19 @@ function inputError(fn: () => unknown): DollrInputError {
 }
 
 describe('reference ids', () => {
+  it('newReferenceId builds v4 UUIDs from getRandomValues where randomUUID is missing (insecure browser contexts)', () => {
+    const real = globalThis.crypto;
+    vi.stubGlobal('crypto', { getRandomValues: (bytes: Uint8Array) => real.getRandomValues(bytes) });
+    try {
+      const ids = Array.from({ length: 200 }, () => newReferenceId());
+      expect(new Set(ids).size).toBe(200);
+      for (const id of ids) expect(isReferenceId(id)).toBe(true);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(globalThis.crypto).toBe(real);
+  });
+
   it('newReferenceId returns distinct v4 UUIDs', () => {
     const ids = new Set(Array.from({ length: 50 }, () => newReferenceId()));
     expect(ids.size).toBe(50);
