@@ -251,6 +251,19 @@ export const VARIANTS: readonly Variant[] = [
     check: (req) => checkPayoutRequest(req, STATIC_TOKEN, false),
   },
   {
+    id: 'dollr-execute',
+    label: "dollr client.execute('payout', body)",
+    target: 0.9,
+    async setup(baseUrl) {
+      const mod = await loadDollr();
+      if (typeof mod === 'string') return mod;
+      const client = mod.createDollrClient({ baseUrl, auth: STATIC_TOKEN });
+      const body = { ...DOCUMENTED_PAYOUT_BODY };
+      return async () => client.execute('payout', body);
+    },
+    check: (req) => checkPayoutRequest(req, STATIC_TOKEN, false),
+  },
+  {
     id: 'dollr-payout',
     label: 'dollr client.payout + createPasscode/serverDevice',
     target: 0.85,
