@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DollrInputError, createDollrClient, createPasscode, newReferenceId, serverDevice } from '../../src/index.js';
 import type { Device, Passcode, PayoutRequest } from '../../src/index.js';
 import { PAYOUT_PATH, useFaultServer } from './helpers/fault-server.js';
-import { makeClient, passcode, payoutInput } from './helpers/fixtures.js';
+import { executionBody, makeClient, passcode, payoutInput } from './helpers/fixtures.js';
 import { PASSCODE_CODE, STATIC_TOKEN, createErrorCollector, expectNoSecrets } from './helpers/secrets.js';
 
 const V1_UUID = 'c232ab00-9414-11ec-b3c8-9f6bdeced846';
@@ -179,6 +179,43 @@ describe('a bad reference_id is refused before any request', () => {
   });
 });
 
+describe('execute() refuses bad input before any request, for every kind', () => {
+  const kinds = ['collection', 'payout', 'transfer', 'refund'] as const;
+  const fix = /version-4 UUID: create it with newReferenceId\(\) and store it before sending/;
+
+  it.each(kinds)('%s: a reference_id that is not a v4 UUID', async (kind) => {
+    const client = makeClient(server().url);
+    const body = { ...executionBody(kind), reference_id: V1_UUID };
+    const error = await client.execute(kind, body).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expectInputError(error, 'reference_id', fix);
+    expect(server().requests).toHaveLength(0);
+  });
+
+  it('payout: an incomplete passcode (no code)', async () => {
+    const client = makeClient(server().url);
+    const body = { ...executionBody('payout'), passcode: handPasscode({ code: '' }) };
+    const error = await client.execute('payout', body).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expectInputError(error, 'passcode.token.code', /passcode\.token\.code must be a non-empty string/);
+    expect(server().requests).toHaveLength(0);
+  });
+
+  it('an unknown kind', async () => {
+    const client = makeClient(server().url);
+    const error = await client.execute('withdrawal' as 'payout', executionBody('payout')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expectInputError(error, 'kind', /collection, payout, transfer, refund/);
+    expect(server().requests).toHaveLength(0);
+  });
+});
+
 describe('an http: non-loopback baseUrl is refused', () => {
   it('when the client is created, so nothing can be sent', () => {
     const error = thrownBy(() => createDollrClient({ baseUrl: 'http://api.heydollr.app', auth: STATIC_TOKEN }));
@@ -217,7 +254,7 @@ describe('numeric ids', () => {
 
 describe('errors from bad input', () => {
   it('carry no secrets in any rendering', () => {
-    // 7 passcode cases x 3 routes + 2 ids x 2 routes + baseUrl.
-    expectNoSecrets(errors.errors, 7 * 3 + 4 + 1);
+    // 7 passcode cases x 3 routes + 2 ids x 2 routes + execute(): 4 kinds + passcode + kind; baseUrl.
+    expectNoSecrets(errors.errors, 7 * 3 + 4 + 6 + 1);
   });
 });
