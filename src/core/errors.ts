@@ -167,7 +167,7 @@ export function apiError(response: Response, body: unknown, ctx: ApiErrorContext
     ...(ctx.context && { context: ctx.context }),
   });
   if (ctx.referenceId !== undefined && isReferenceIdConflict(error.issues)) {
-    error.message += `. reference_id ${ctx.referenceId} is already used: look it up with getExecution() instead of sending it again`;
+    error.message += `. reference_id ${ctx.referenceId} is already used by an execution: look it up with getExecution() instead of sending it again`;
   }
   return error;
 }

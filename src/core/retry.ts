@@ -46,6 +46,20 @@ export function errorCode(error: unknown): string | undefined {
     }
     current = cause as typeof current;
   }
+  return codeFromMessage(error);
+}
+
+/**
+ * Deno's fetch errors carry no code; its connect failures say so in words
+ * (`client error (Connect): tcp connect error: Connection refused (os error 111)`).
+ */
+function codeFromMessage(error: unknown): string | undefined {
+  for (let e = error as { message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    const message = String(e.message);
+    if (!message.includes('(Connect)')) continue;
+    if (/Connection refused/i.test(message)) return 'ECONNREFUSED';
+    if (/dns error/i.test(message)) return 'ENOTFOUND';
+  }
   return undefined;
 }
 

@@ -363,14 +363,14 @@ export function createTransport(options: TransportOptions): Send {
     const outcome =
       processed === false
         ? execution && call.lookups > 0
-          ? 'not processed (its status lookup found nothing): sending it again with the same reference_id is safe.'
+          ? 'not processed: its status lookup found nothing, so sending it again with the same reference_id is safe.'
           : 'the request was not sent.'
         : execution
-          ? `the outcome is unknown: the execution may have been processed. Look reference_id ${referenceId ?? '?'} up (getExecution) ` +
-            'before any new attempt.'
+          ? 'the outcome is unknown: the execution may have been processed. Look its status up ' +
+            `(getExecution with reference_id ${referenceId ?? '?'}) before any new attempt.`
           : call.policy.repeat === 'safe'
             ? 'no response was received.'
-            : 'the outcome is unknown (it may have been processed), so it was not retried.';
+            : 'the outcome is unknown (the request may have been processed), so it was not retried.';
     const detail = why ?? describe(error, call, true);
     const message = redactText(`${call.method} ${call.path} ${detail}${tries}; ${outcome}`, auth?.secrets() ?? []);
     const init = { attempts: call.attempts, referenceId, code, processed, cause: timedOut ? undefined : error };

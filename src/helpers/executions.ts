@@ -155,7 +155,9 @@ export function createExecutions({ client, auth, log }: Core): Executions {
           next = asked;
           strict = true;
         }
-        log.info(`waiting for ${referenceId}: ${(error as Error).message.split(';')[0]}; again in ${Math.round(next)} ms`);
+        // Status and code only: an error's message can quote the server's body.
+        const what = error instanceof DollrApiError ? `answered ${error.status}` : `failed: ${(error as DollrConnectionError).code ?? 'no response'}`;
+        log.info(`waiting for ${referenceId}: lookup ${what}; again in ${Math.round(next)} ms`);
       }
       const left = deadline - Date.now();
       if (left <= 0 || (strict && next > left)) {

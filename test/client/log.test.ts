@@ -65,9 +65,9 @@ describe('client logging', () => {
       expect(data?.status).toBe('PROCESSING');
       expect(lines).toEqual([
         expect.stringMatching(/^debug dollr: POST \/v1\/executions\/payout -> 503 in \d+ ms \(attempt 1\)$/),
-        `info dollr: POST /v1/executions/payout answered 503: outcome unknown; looking up reference_id ${body.reference_id}`,
+        `info dollr: POST /v1/executions/payout answered 503: outcome unknown; looking up ${body.reference_id}`,
         expect.stringMatching(new RegExp(`^debug dollr: GET /v1/status/payout/${body.reference_id} -> 200 in \\d+ ms \\(lookup 1\\)$`)),
-        `info dollr: reference_id ${body.reference_id} landed: PROCESSING, not re-sent`,
+        `info dollr: ${body.reference_id} landed: PROCESSING, not re-sent`,
       ]);
       const all = lines.join('\n');
       for (const secret of ['tok-LOGSECRET-1', SECRET_CODE, 'session_id']) expect(all).not.toContain(secret);

@@ -264,6 +264,36 @@ describe('non-idempotent POSTs (sessions, accounts) are never repeated blindly',
     expect((error as DollrConnectionError).code).toBe('ENOTFOUND');
     expect(calls).toBe(2);
   });
+
+  it.each([
+    ['ECONNREFUSED', 'tcp connect error: Connection refused (os error 111)'],
+    ['ENOTFOUND', 'dns error: failed to lookup address information: Name or service not known'],
+  ])("reads Deno's code-less connect failures as not sent (%s)", async (code, detail) => {
+    let calls = 0;
+    const denoLike = () => {
+      calls++;
+      const cause = new Error(`error sending request for url (https://api.heydollr.app/v1/sessions/payout): client error (Connect): ${detail}`);
+      return Promise.reject(new TypeError('fetch failed', { cause }));
+    };
+    const client = testClient('https://api.heydollr.app', { fetch: denoLike, maxRetries: 1 });
+    const error = await catchError(postUntyped(client, '/v1/sessions/payout', {}));
+    expect((error as DollrConnectionError).code).toBe(code);
+    expect((error as DollrConnectionError).processed).toBe(false);
+    expect(calls).toBe(2);
+  });
+
+  it('does not read a failure after connecting as not sent, whatever its words', async () => {
+    let calls = 0;
+    const lost = () => {
+      calls++;
+      const cause = new Error('error sending request: connection closed before message completed (Connection refused earlier)');
+      return Promise.reject(new TypeError('fetch failed', { cause }));
+    };
+    const client = testClient('https://api.heydollr.app', { fetch: lost, maxRetries: 1 });
+    const error = await catchError(postUntyped(client, '/v1/sessions/payout', {}));
+    expect((error as DollrConnectionError).processed).toBe('unknown');
+    expect(calls).toBe(1);
+  });
 });
 
 describe('GET and other safe methods', () => {

@@ -44,6 +44,10 @@ export const refuse = (loc: (string | number)[], msg: string): Reply =>
 
 export const notFound = (detail = 'Not Found'): Reply => ({ status: 404, body: { detail } });
 
+/** 200 with `view(found)`, or 404 `{"detail": "<what> not found"}`. */
+export const okOrNotFound = <T>(found: T | undefined, view: (value: T) => unknown, what: string): Reply =>
+  found === undefined ? notFound(`${what} not found`) : ok(view(found));
+
 export const forbidden = (detail: string): Reply => ({ status: 403, body: { detail } });
 
 export const unauthorized = (detail: 'Not authenticated' | 'Could not validate credentials'): Reply => ({

@@ -1,60 +1,20 @@
 /**
- * The records a payment needs before it can happen: parties, counterparties, payment accounts,
- * invoices and orders (created IDLE, published ACTIVE, items add up to the total), and hosted
- * checkouts (a published invoice or order, its party and counterparty in one call). Anything
+ * What a collection pays: invoices and orders (created IDLE, published ACTIVE, items add up to
+ * the total, status from the latest collection) and hosted checkouts (a published invoice or
+ * order with its party and counterparty, in one call), plus their status and links. Anything
  * referred to must exist (422 on the field that names it); unknown ids in a path read 404.
  */
 import { randomBytes } from 'node:crypto';
 import { sourceStatus, sourceTotal } from './lifecycle.js';
-import { asRecord, iso, notFound, ok, refuse, toId } from './reply.js';
+import { asRecord, iso, notFound, ok, okOrNotFound, refuse, toId } from './reply.js';
 import type { Handler, Reply, SandboxConfig } from './reply.js';
-import type { Counterparty, Party, SandboxStore, Source, SourceType } from './store.js';
+import type { PartyRecords } from './parties.js';
+import type { Counterparty, SandboxStore, Source, SourceType } from './store.js';
 
 const LINK_BASE = 'https://sandbox.invalid';
 
-export function sourceHandlers(store: SandboxStore, config: SandboxConfig): Record<string, Handler> {
-  const party = (p: Party) => ({
-    id: p.id,
-    fullname: p.fullname,
-    email: p.email,
-    phone: p.phone,
-    country_code: p.country_code,
-    created_at: iso(p.createdAt),
-    updated_at: iso(p.createdAt),
-  });
-
-  function createParty(fields: Record<string, unknown>, now: number): Party {
-    const p: Party = {
-      id: store.nextId('party'),
-      fullname: String(fields.fullname ?? 'Customer'),
-      phone: typeof fields.phone === 'string' ? fields.phone : null,
-      email: typeof fields.email === 'string' ? fields.email : null,
-      country_code: typeof fields.country_code === 'string' ? fields.country_code : null,
-      createdAt: now,
-    };
-    store.parties.set(p.id, p);
-    return p;
-  }
-
-  function createCounterparty(relationship: string, partyId: number | null, now: number): Counterparty {
-    const c: Counterparty = { id: store.nextId('counterparty'), relationship_type: relationship, party_id: partyId, createdAt: now, updatedAt: now };
-    store.counterparties.set(c.id, c);
-    return c;
-  }
-
-  const counterpartyWithParty = (c: Counterparty) => {
-    const p = c.party_id === null ? undefined : store.parties.get(c.party_id);
-    return {
-      id: c.id,
-      owner_party_type: config.merchant.type,
-      owner_party_id: config.merchant.id,
-      relationship_type: c.relationship_type,
-      created_at: iso(c.createdAt),
-      updated_at: iso(c.updatedAt),
-      ...(p ? { party: party(p) } : {}),
-    };
-  };
-
+export function sourceHandlers(store: SandboxStore, config: SandboxConfig, parties: PartyRecords): Record<string, Handler> {
+  const { createParty, createCounterparty, counterpartyView: counterpartyWithParty } = parties;
   const sources = (type: SourceType) => (type === 'INVOICE' ? store.invoices : store.orders);
 
   function createSource(type: SourceType, fields: Record<string, unknown>, now: number): Source | Reply {
@@ -199,65 +159,7 @@ export function sourceHandlers(store: SandboxStore, config: SandboxConfig): Reco
       .filter((v) => (query.currency == null || v.currency === query.currency) && (query.status == null || v.status === query.status));
   }
 
-  const one = <T>(found: T | undefined, view: (value: T) => unknown, what: string): Reply =>
-    found === undefined ? notFound(`${what} not found`) : ok(view(found));
-
   return {
-    'POST /{version}/parties/create': ({ body, now }) => ok(party(createParty(asRecord(body), now))),
-    'GET /{version}/parties/list': ({ query }) => {
-      const needle = typeof query.fullname === 'string' ? query.fullname.toLowerCase() : '';
-      return ok([...store.parties.values()].filter((p) => p.fullname.toLowerCase().includes(needle)).map(party));
-    },
-    'GET /{version}/parties/retrieve/{id}': ({ path }) => one(store.parties.get(toId(path.id) ?? 0), party, 'Party'),
-
-    'POST /{version}/counterparties/create': ({ body, now }) => {
-      const { relationship_type, party_id } = asRecord(body);
-      const partyId = party_id == null ? null : toId(party_id);
-      if (partyId === undefined || (partyId !== null && !store.parties.has(partyId))) return refuse(['body', 'party_id'], 'party not found');
-      const c = createCounterparty(String(relationship_type), partyId, now);
-      return ok({ id: c.id, relationship_type: c.relationship_type, ...(partyId === null ? {} : { party_id: partyId }), created_at: iso(now), updated_at: iso(now) });
-    },
-    'GET /{version}/counterparties/list': ({ query }) => {
-      const needle = typeof query.fullname === 'string' ? query.fullname.toLowerCase() : '';
-      return ok(
-        [...store.counterparties.values()]
-          .filter((c) => query.relationship_type == null || c.relationship_type === query.relationship_type)
-          .filter((c) => !needle || (store.parties.get(c.party_id ?? 0)?.fullname.toLowerCase().includes(needle) ?? false))
-          .map(counterpartyWithParty),
-      );
-    },
-    'GET /{version}/counterparties/retrieve/{id}': ({ path }) =>
-      one(store.counterparties.get(toId(path.id) ?? 0), counterpartyWithParty, 'Counterparty'),
-    'PUT /{version}/counterparties/update/{id}': ({ path, body, now }) => {
-      const c = store.counterparties.get(toId(path.id) ?? 0);
-      if (!c) return notFound('Counterparty not found');
-      const { relationship_type, party_id } = asRecord(body);
-      if (party_id != null && !store.parties.has(toId(party_id) ?? 0)) return refuse(['body', 'party_id'], 'party not found');
-      if (typeof relationship_type === 'string') c.relationship_type = relationship_type;
-      if (party_id != null) c.party_id = toId(party_id) ?? c.party_id;
-      c.updatedAt = now;
-      return ok(counterpartyWithParty(c));
-    },
-
-    'POST /{version}/payment-accounts/create': ({ body, query, now }) => {
-      const fields = asRecord(body);
-      const partyId = toId(fields.party_id);
-      if (partyId === undefined || !store.parties.has(partyId)) return refuse(['body', 'party_id'], 'party not found');
-      const account = {
-        id: store.nextId('account'),
-        account_name: String(fields.account_name),
-        provider: String(fields.provider),
-        method: String(fields.method),
-        party_id: partyId,
-        country_code: typeof fields.country_code === 'string' ? fields.country_code : null,
-        operation_type: String(query.operation_type),
-        createdAt: now,
-      };
-      store.accounts.set(account.id, account);
-      const { createdAt: _created, operation_type: _type, ...view } = account;
-      return ok({ ...view, is_active: true, created_at: iso(now), updated_at: iso(now) });
-    },
-
     'POST /{version}/invoices/create': ({ body, now }) => {
       const s = createSource('INVOICE', asRecord(body), now);
       return 'status' in s ? s : ok(sourceView(s, now));
@@ -266,11 +168,11 @@ export function sourceHandlers(store: SandboxStore, config: SandboxConfig): Reco
     'PUT /{version}/invoices/publish/{id}': ({ path, now }) => publish('INVOICE', path.id, now),
     'POST /{version}/invoices/{invoice_id}/items/add': ({ path, body, now }) => addItem('INVOICE', path.invoice_id, body, now),
     'GET /{version}/invoices/retrieve/{id}': ({ path, now }) =>
-      one(store.invoices.get(toId(path.id) ?? 0), (s) => detailView(s, now), 'Invoice'),
+      okOrNotFound(store.invoices.get(toId(path.id) ?? 0), (s) => detailView(s, now), 'Invoice'),
     'GET /{version}/invoices/receipt/{id}': ({ path, now }) =>
-      one(store.invoices.get(toId(path.id) ?? 0), (s) => receiptView(s, now), 'Invoice'),
+      okOrNotFound(store.invoices.get(toId(path.id) ?? 0), (s) => receiptView(s, now), 'Invoice'),
     'GET /{version}/invoices/receipt/number/{invoice_number}': ({ path, now }) =>
-      one(byNumber('INVOICE', path.invoice_number), (s) => receiptView(s, now), 'Invoice'),
+      okOrNotFound(byNumber('INVOICE', path.invoice_number), (s) => receiptView(s, now), 'Invoice'),
 
     'POST /{version}/orders/create': ({ body, now }) => {
       const s = createSource('ORDER', asRecord(body), now);
@@ -283,11 +185,11 @@ export function sourceHandlers(store: SandboxStore, config: SandboxConfig): Reco
     'PUT /{version}/orders/publish/{id}': ({ path, now }) => publish('ORDER', path.id, now),
     'POST /{version}/orders/{order_id}/items/add': ({ path, body, now }) => addItem('ORDER', path.order_id, body, now),
     'GET /{version}/orders/retrieve/{id}': ({ path, now }) =>
-      one(store.orders.get(toId(path.id) ?? 0), (s) => detailView(s, now), 'Order'),
+      okOrNotFound(store.orders.get(toId(path.id) ?? 0), (s) => detailView(s, now), 'Order'),
     'GET /{version}/orders/receipt/{id}': ({ path, now }) =>
-      one(store.orders.get(toId(path.id) ?? 0), (s) => receiptView(s, now), 'Order'),
+      okOrNotFound(store.orders.get(toId(path.id) ?? 0), (s) => receiptView(s, now), 'Order'),
     'GET /{version}/orders/receipt/number/{order_number}': ({ path, now }) =>
-      one(byNumber('ORDER', path.order_number), (s) => receiptView(s, now), 'Order'),
+      okOrNotFound(byNumber('ORDER', path.order_number), (s) => receiptView(s, now), 'Order'),
 
     // One call: party (unless counterparty_id is given), counterparty, a published invoice or order with its items.
     'POST /{version}/checkouts/create': ({ body, now }) => {
