@@ -5,6 +5,9 @@
  */
 import type { SandboxFault, SandboxInjection } from './types.js';
 
+// Pending rules are few in practice; the cap keeps a runaway script from growing memory.
+const MAX_PENDING_RULES = 1_000;
+
 interface Rule {
   method: string | undefined;
   path: RegExp | string;
@@ -25,6 +28,7 @@ export class FaultQueue {
     }
     if (!Number.isInteger(times) || times < 1) throw new TypeError('inject: times must be a positive integer');
     checkFault(fault);
+    if (this.rules.length >= MAX_PENDING_RULES) throw new RangeError(`inject: more than ${MAX_PENDING_RULES} faults pending; reset() first`);
     this.rules.push({
       method: method?.toUpperCase(),
       path: typeof path === 'string' && path.includes('{') ? templateRegExp(path) : path,

@@ -12,6 +12,8 @@ import type { PartyRecords } from './parties.js';
 import type { Counterparty, SandboxStore, Source, SourceType } from './store.js';
 
 const LINK_BASE = 'https://sandbox.invalid';
+// Per invoice or order: bounded memory, like every other record.
+const MAX_ITEMS = 1_000;
 
 export function sourceHandlers(store: SandboxStore, config: SandboxConfig, parties: PartyRecords): Record<string, Handler> {
   const { createParty, createCounterparty, counterpartyView: counterpartyWithParty } = parties;
@@ -130,6 +132,7 @@ export function sourceHandlers(store: SandboxStore, config: SandboxConfig, parti
     if (currency !== s.currency) return refuse(['body', 'currency'], `currency must be the ${type.toLowerCase()}'s currency (${s.currency})`);
     const state = sourceStatus(s, store, config, now).status;
     if (state === 'PROCESSING' || state === 'PAID') return refuse(['path', type === 'INVOICE' ? 'invoice_id' : 'order_id'], `${type.toLowerCase()} ${s.id} can no longer change`);
+    if (s.items.length >= MAX_ITEMS) return refuse(['path', type === 'INVOICE' ? 'invoice_id' : 'order_id'], `at most ${MAX_ITEMS} items`);
     const added = { id: store.nextId('item'), name: String(name), currency: s.currency, qty: Number(qty), amount: Number(amount), createdAt: now };
     s.items.push(added);
     s.updatedAt = now;
