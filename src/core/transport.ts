@@ -72,6 +72,17 @@ function abortForTimeout(controller: AbortController): void {
   controller.abort();
 }
 
+/**
+ * Deno's fetch silently re-sends a request when the reused keep-alive connection it went out
+ * on closes before the answer: one payout call could reach the API twice. On Deno, executions
+ * go through a client that keeps no idle connection, so each has a connection of its own.
+ */
+let denoClient: object | null | undefined;
+function ownConnection(): object | undefined {
+  denoClient ??= (globalThis as { Deno?: { createHttpClient?(o: object): object } }).Deno?.createHttpClient?.({ poolMaxIdlePerHost: 0 }) ?? null;
+  return denoClient ?? undefined;
+}
+
 /** Thrown by an attempt that our timer aborted (as opposed to the caller's signal). */
 const TIMED_OUT: unique symbol = Symbol('timed out');
 
@@ -108,7 +119,8 @@ export function createTransport(options: TransportOptions): Send {
   const home = `${baseUrl}/`;
 
   /** One HTTP attempt. Rejects with whatever fetch rejects with, or TIMED_OUT. */
-  async function attempt(request: Request | LiteRequest, token: string | undefined, cloneNative: boolean, timeoutMs: number) {
+  async function attempt(request: Request | LiteRequest, token: string | undefined, cloneNative: boolean, call: Call) {
+    const { timeoutMs } = call;
     const userSignal = request.signal;
     let controller: AbortController | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -125,15 +137,18 @@ export function createTransport(options: TransportOptions): Send {
     const signal = controller ? controller.signal : userSignal;
     const lite = LiteRequest.isLite(request);
     const headers = lite ? request.headers : undefined;
+    const client = call.policy.repeat === 'execution' ? ownConnection() : undefined;
     try {
       if (lite) {
         if (token !== undefined) headers?.set('authorization', `Bearer ${token}`);
-        return await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal });
+        const init: RequestInit & { client?: object } = { method: request.method, headers: request.headers, body: request.body, signal };
+        if (client) init.client = client;
+        return await fetch(request.url, init);
       }
       // A real Request (from middleware): clone so a retry can re-send the same bytes.
       const native = cloneNative ? (request as Request).clone() : (request as Request);
       if (token !== undefined) native.headers.set('authorization', `Bearer ${token}`);
-      return await (signal ? fetch(native, { signal }) : fetch(native));
+      return await (signal || client ? fetch(native, { signal, ...(client && { client }) } as RequestInit) : fetch(native));
     } catch (error) {
       if (controller?.signal.aborted && !userSignal?.aborted) throw TIMED_OUT;
       throw error;
@@ -168,7 +183,7 @@ export function createTransport(options: TransportOptions): Send {
       const mayRenew = token !== undefined && !call.renewedAuth;
       let response: Response | { failed: unknown };
       try {
-        response = await attempt(request, token, keepCopy || mayRenew, call.timeoutMs);
+        response = await attempt(request, token, keepCopy || mayRenew, call);
       } catch (failed) {
         response = { failed };
       }
