@@ -7,7 +7,7 @@
  * Run alone to fill the cache: `tsx scripts/runtimes/install.ts [id...]`.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exec, killAll, tail } from './exec.js';
@@ -37,6 +37,24 @@ async function reportedVersion(pin: RuntimePin, bin: string): Promise<{ version?
     return { reason: `${bin} ${pin.versionArgs.join(' ')} exited ${result.code}: ${tail(result.stdout + result.stderr) || 'no output'}` };
   }
   return { version };
+}
+
+/**
+ * Removes cache entries of earlier pins (`<id>-<other version>`), so a version bump does not
+ * leave ~100-190 MB behind. Staging folders (`.tmp-<pid>`) are left to the run that owns them.
+ */
+export async function pruneStale(): Promise<string[]> {
+  const keep = new Set(PINS.map((pin) => `${pin.id}-${pin.version}`));
+  const ids = new Set(PINS.map((pin) => pin.id));
+  const removed: string[] = [];
+  for (const name of existsSync(CACHE_DIR) ? await readdir(CACHE_DIR) : []) {
+    const match = /^([a-z0-9]+)-(\d+\.\d+\.\d+)$/.exec(name);
+    if (match && ids.has(match[1]!) && !keep.has(name)) {
+      await rm(join(CACHE_DIR, name), { recursive: true, force: true });
+      removed.push(name);
+    }
+  }
+  return removed;
 }
 
 export async function ensureRuntime(pin: RuntimePin): Promise<Installed> {

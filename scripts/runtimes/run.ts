@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { exec, killAll, tail } from './exec.js';
-import { CACHE_DIR, ROOT, ensureRuntime, type Installed } from './install.js';
+import { CACHE_DIR, ROOT, ensureRuntime, pruneStale, type Installed } from './install.js';
 import { PINS } from './pins.js';
 import { refusedUrl, startSmokeServer, type SmokeSecrets } from './server.js';
 
@@ -306,6 +306,7 @@ async function main(): Promise<number> {
   }
   const started = performance.now();
 
+  for (const name of await pruneStale()) console.log(`# removed .cache/runtimes/${name} (no longer pinned)`);
   // Installs run side by side (network-bound); the smoke runs go one at a time.
   const pinIds = [...new Set(rows.map((row) => row.pin).filter((id): id is string => id !== undefined))];
   const installs = new Map<string, Installed>();
