@@ -380,7 +380,9 @@ async function main(): Promise<number> {
   for (const [reason, labels] of reasons) console.log(`KNOWN FAILURE (${[...new Set(labels)].join(', ')}): ${reason}`);
   const checksKnown = outcomes.reduce((n, o) => n + o.known.length, 0);
   if (checksKnown) console.log(`runtimes: ${checksKnown} known failures (above) are not counted as failed`);
-  console.log(`runtimes: ${checksPassed} passed, ${checksFailed - checksKnown} failed`);
+  // A runtime that failed without a failed check (not installed, crashed, wrong version) counts as one.
+  const rowFaults = failures.filter((o) => o.failed.length === 0).length;
+  console.log(`runtimes: ${checksPassed} passed, ${checksFailed - checksKnown + rowFaults} failed`);
   return failures.length ? 1 : 0;
 }
 
