@@ -31,7 +31,7 @@ import { executionBody, expectedBody, makeClient, passcode } from './helpers/fix
 import type { AuthKind } from './helpers/fixtures.js';
 import { PASSCODE_CODE, createErrorCollector, expectNoSecrets } from './helpers/secrets.js';
 
-type Surface = 'execute()' | 'payout()' | 'raw POST';
+type Surface = 'execute()' | 'payout()' | 'raw POST' | 'request()';
 
 interface Target {
   kind: Kind;
@@ -176,6 +176,21 @@ const rows: Row[] = [
     expected: { resolves: true },
   },
   {
+    name: 'lookup answering 429 with Retry-After: 1: looked up again no sooner, then found',
+    surfaces: ['execute()', 'payout()'],
+    setup: ({ server }) => {
+      server.plan = (_req, nth) => (nth === 0 ? RESET_AFTER : undefined);
+      server.lookupPlan = (_req, nth) => (nth === 0 ? status(429, { detail: 'slow down' }, { 'retry-after': '1' }) : undefined);
+    },
+    exchange: ['POST reset', 'GET 429', 'GET 200'],
+    processed: 1,
+    expected: { resolves: true },
+    check: (_outcome, { server, kind, referenceId }) => {
+      const [first, second] = server.on(statusPath(kind, referenceId));
+      expect((second?.arrivedAtMono ?? 0) - (first?.arrivedAtMono ?? 0)).toBeGreaterThanOrEqual(998);
+    },
+  },
+  {
     name: 'landed, but the status lookup lagged (404): the re-send is refused as a duplicate, looked up again, found',
     setup: ({ server }) => {
       server.plan = (_req, nth) => (nth === 0 ? processedThen(504, { detail: 'gateway timeout' }) : undefined);
@@ -235,11 +250,13 @@ const rows: Row[] = [
     duplicates: 1,
     expected: { api: 422 },
     check: (outcome, ctx) => {
-      if (ctx.surface === 'raw POST') return;
+      if (isRaw(ctx.surface)) return;
       const error = (outcome as { error: DollrApiError }).error;
       expect(error.issues.map((i) => i.path)).toEqual(['body.reference_id']);
-      expect(error.message).toContain(`reference_id ${ctx.referenceId} is already used by an execution`);
-      expect(error.message).toContain('getExecution(kind, referenceId)');
+      // Says what it means and where to look, whatever the exact wording.
+      expect(error.message).toContain(ctx.referenceId);
+      expect(error.message).toMatch(/already used/);
+      expect(error.message).toMatch(/getExecution/);
     },
   },
   {
@@ -251,7 +268,7 @@ const rows: Row[] = [
     processed: 0,
     expected: { api: 422 },
     check: (outcome, ctx) => {
-      if (ctx.surface === 'raw POST') {
+      if (isRaw(ctx.surface)) {
         // Raw POST hands back the server's body minus FastAPI's echo of the submitted values.
         const { input: _echo, ...issue } = validation422.detail[0] ?? {};
         expect((outcome as { value: RawResult }).value.error).toEqual({ detail: [issue] });
@@ -272,7 +289,7 @@ const rows: Row[] = [
     processed: 0,
     expected: { api: 403 },
     check: (outcome, ctx) => {
-      if (ctx.surface !== 'raw POST') {
+      if (!isRaw(ctx.surface)) {
         expect((outcome as { error: Error }).error.message).toContain('Merchant account is not fully verified');
       }
     },
@@ -296,7 +313,7 @@ const rows: Row[] = [
   },
   {
     name: '429 with Retry-After as an HTTP-date: re-sent no sooner than that date',
-    surfaces: ['payout()', 'raw POST'],
+    surfaces: ['payout()', 'raw POST', 'request()'],
     setup: (ctx) => {
       ctx.server.plan = (_req, nth) => {
         if (nth > 0) return undefined;
@@ -324,7 +341,7 @@ const rows: Row[] = [
     processed: 0,
     expected: { api: 429 },
     check: (outcome, ctx) => {
-      if (ctx.surface !== 'raw POST') expect((outcome as { error: DollrApiError }).error.headers.get('retry-after')).toBe('3600');
+      if (!isRaw(ctx.surface)) expect((outcome as { error: DollrApiError }).error.headers.get('retry-after')).toBe('3600');
     },
   },
   {
@@ -353,7 +370,7 @@ const rows: Row[] = [
     processed: 0,
     expected: { api: 401 },
     check: (outcome, ctx) => {
-      if (ctx.surface !== 'raw POST') expect((outcome as { error: Error }).error.message).toContain('Could not validate credentials');
+      if (!isRaw(ctx.surface)) expect((outcome as { error: Error }).error.message).toContain('Could not validate credentials');
       expect(ctx.server.on(TOKEN_PATH)).toHaveLength(2);
     },
   },
@@ -363,7 +380,12 @@ const targets: Target[] = KINDS.flatMap((kind): Target[] => [
   { kind, surface: 'execute()' },
   ...(kind === 'payout' ? [{ kind, surface: 'payout()' as const }] : []),
   { kind, surface: 'raw POST' },
+  // client.request('POST', ...) is the same guarded path as raw POST: checked on one kind.
+  ...(kind === 'payout' ? [{ kind, surface: 'request()' as const }] : []),
 ]);
+
+/** Surfaces that hand back openapi-fetch's `{ data, error, response }` instead of throwing on HTTP errors. */
+const isRaw = (surface: Surface): boolean => surface === 'raw POST' || surface === 'request()';
 
 /** Raw `client.POST` of each kind's execution path, typed as the caller writes it. */
 const rawPosts: { [K in ExecutionKind]: (client: DollrClient, body: ExecutionBody<K>) => Promise<RawResult> } = {
@@ -384,6 +406,7 @@ function call(client: DollrClient, { kind, surface }: Target, referenceId: strin
     return { sent: expectedBody(input), promise: client.payout(input) };
   }
   const body = executionBody(kind, referenceId);
+  if (surface === 'request()') return { sent: body, promise: client.request('POST', '/v1/executions/payout', { body: executionBody('payout', referenceId) }) };
   return { sent: body, promise: surface === 'raw POST' ? rawPost(client, kind, body) : client.execute(kind, body) };
 }
 
@@ -392,7 +415,7 @@ function checkResult(expected: Expected, outcome: Outcome, ctx: Context, posts: 
   if ('resolves' in expected) {
     if (outcome.threw) throw new Error(`expected a result, got ${String(outcome.error)}`);
     expect(recorded).toMatchObject({ reference_id: ctx.referenceId, operation_type: ctx.kind.toUpperCase() });
-    if (ctx.surface === 'raw POST') {
+    if (isRaw(ctx.surface)) {
       const raw = outcome.value as RawResult;
       expect(raw.error).toBeUndefined();
       expect(raw.response.status).toBe(200);
@@ -403,7 +426,7 @@ function checkResult(expected: Expected, outcome: Outcome, ctx: Context, posts: 
     return;
   }
   if ('api' in expected) {
-    if (ctx.surface === 'raw POST') {
+    if (isRaw(ctx.surface)) {
       if (outcome.threw) throw new Error(`raw POST must not throw for HTTP ${expected.api}: ${String(outcome.error)}`);
       const raw = outcome.value as RawResult;
       expect(raw.data).toBeUndefined();
@@ -484,6 +507,76 @@ describe.each(targets)('fault matrix: $kind via $surface', (target) => {
   });
 });
 
+describe('per-call RequestOptions on execute(), payout() and getExecution()', () => {
+  const answers = (s: FaultServer) => s.requests.map((r) => `${r.method} ${r.answered ?? '-'}`);
+
+  it('maxRetries: 0 on the call: never landed after a 503, not re-sent, DollrApiError 503', async () => {
+    const s = server();
+    s.plan = () => status(503, { detail: 'unavailable' });
+    const body = executionBody('transfer');
+    const error = await errors.rejection(makeClient(s.url).execute('transfer', body, { maxRetries: 0 }));
+    expect(answers(s)).toEqual(['POST 503', 'GET 404']);
+    expect(error).toBeInstanceOf(DollrApiError);
+    expect((error as DollrApiError).status).toBe(503);
+    expect((error as DollrApiError).attempts).toBe(1);
+    expect((error as DollrApiError).referenceId).toBe(body.reference_id);
+    expect(s.processedCount(body.reference_id)).toBe(0);
+  });
+
+  it('timeoutMs on the call: processed, answer too slow, looked up after the per-call timeout and found', async () => {
+    const s = server();
+    s.plan = () => processedLate(SLOW_MS);
+    const input: PayoutInput = { sessionId: 42, payoutAccountId: 18, referenceId: newReferenceId(), passcode: passcode() };
+    const result = await makeClient(s.url, 'static', { timeoutMs: 10_000 }).payout(input, { timeoutMs: TIMEOUT_MS });
+    expect(result).toEqual(s.executions.get(input.referenceId)?.response);
+    const [post, lookup] = s.requests;
+    expect(answers(s)).toEqual(['POST -', 'GET 200']);
+    expect((lookup?.arrivedAtMono ?? 0) - (post?.arrivedAtMono ?? 0)).toBeLessThan(SLOW_MS);
+    expect(s.processedCount(input.referenceId)).toBe(1);
+  });
+
+  it('signal on the call: aborting while the status lookup is pending rejects with the reason, never re-sent', async () => {
+    const s = server();
+    s.plan = () => RESET_AFTER;
+    s.lookupPlan = () => processedLate(5_000);
+    const body = executionBody('refund');
+    const controller = new AbortController();
+    const reason = new Error('caller gave up');
+    const pending = makeClient(s.url).execute('refund', body, { signal: controller.signal });
+    for (let i = 0; i < 200 && s.on(statusPath('refund', body.reference_id)).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    controller.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+    expect(s.on(executionPath('refund'))).toHaveLength(1);
+    expect(s.on(statusPath('refund', body.reference_id))).toHaveLength(1);
+    expect(s.processedCount(body.reference_id)).toBe(1);
+  });
+
+  it('getExecution: the recorded execution, null when not found, a 503 retried by default but not with maxRetries: 0', async () => {
+    const s = server();
+    const client = makeClient(s.url);
+    const landed = newReferenceId();
+    const recorded = s.seed('collection', landed, 'PROCESSING');
+    await expect(client.getExecution('collection', landed)).resolves.toEqual(recorded.response);
+    await expect(client.getExecution('collection', newReferenceId())).resolves.toBeNull();
+    // Kinds do not mix: the collection is not a payout.
+    await expect(client.getExecution('payout', landed)).resolves.toBeNull();
+
+    s.reset();
+    s.seed('collection', landed, 'COMPLETED');
+    s.lookupPlan = (_req, nth) => (nth === 0 ? status(503, { detail: 'unavailable' }) : undefined);
+    await expect(client.getExecution('collection', landed)).resolves.toMatchObject({ status: 'COMPLETED' });
+    expect(answers(s)).toEqual(['GET 503', 'GET 200']);
+
+    s.reset();
+    s.seed('collection', landed, 'COMPLETED');
+    s.lookupPlan = () => status(503, { detail: 'unavailable' });
+    const error = await errors.rejection(client.getExecution('collection', landed, { maxRetries: 0 }));
+    expect(error).toBeInstanceOf(DollrApiError);
+    expect((error as DollrApiError).status).toBe(503);
+    expect(answers(s)).toEqual(['GET 503']);
+  });
+});
+
 /** A loopback port nobody listens on (bound, then released). */
 async function closedPort(): Promise<number> {
   const probe = createServer();
@@ -531,6 +624,7 @@ describe('errors from the fault matrix', () => {
   it('carry no passcode code, client secret or token in any rendering', () => {
     // Per kind: execute() throws in 3 connection-error rows + 6 API-error rows, raw POST in the
     // 3 connection-error rows; payout() as execute().
-    expectNoSecrets(errors.errors, KINDS.length * (9 + 3) + 9);
+    // Plus request() as raw POST, and the 2 errors of the per-call tests.
+    expectNoSecrets(errors.errors, KINDS.length * (9 + 3) + 9 + 3 + 2);
   });
 });
