@@ -3,14 +3,16 @@
  * Node running this script, the pinned Node 22 and 24, Bun and Deno (installed from the npm
  * registry into .cache/runtimes/ by install.ts), and on Deno once more with Node's globals
  * removed (what an edge runtime offers). For each runtime it starts a fresh scripted server
- * (server.ts) on 127.0.0.1 here, in Node; the runtime under test only runs the client.
+ * (server.ts) on 127.0.0.1 here, in Node, and resets one shared startSandbox() from the built
+ * dollr-client/testing; the runtime under test only runs the client.
  *
  * Prints a table (runtime, version, checks passed / total, time, notes) and exits 1 if any
  * runtime failed a check, reported another version than pinned, crashed, timed out, or could
  * not be installed (an environment fault, never a pass).
  *
  *   --only node,deno      run only these rows (ids: node, node22, node24, bun, deno, deno-web)
- *   --entry <path>        test another copy of the main entry (default dist/index.js)
+ *   --entry <path>        test another copy of the main entry (default dist/index.js); keep it
+ *                         inside the repo so its imports resolve from node_modules
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
