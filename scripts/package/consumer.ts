@@ -1,9 +1,10 @@
 /**
  * Consumer smoke test: a fresh project outside the repo installs the tarball the way
  * users install from the registry, compiles a strict TypeScript consumer under each
- * resolution mode with the repo's own tsc, then runs a payout against the Prism mock.
+ * resolution mode with the repo's own tsc, then runs a payout against the Prism mock, and
+ * starts `npx dollr-sandbox` from the installed package and gets a token from it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CONSUMER_OK, CONSUMER_TSCONFIGS, consumerFiles } from '../../test/package/consumer-project.js';
@@ -13,6 +14,8 @@ import type { StepReporter } from './report.js';
 
 /** The optional peer a consumer must install itself to use dollr-client/testing. */
 export const PRISM_SPEC = '@stoplight/prism-cli@5.14.2';
+/** The sandbox's optional peers, as the README's install line names them. */
+export const SANDBOX_SPECS = ['ajv@8.20.0', 'ajv-formats@3.0.1', 'openapi-sampler@1.7.10'];
 
 export interface ConsumerOptions {
   /** Absolute path of the packed tarball. */
@@ -45,14 +48,15 @@ export async function checkConsumer(options: ConsumerOptions, report: StepReport
 
   const install = await run(
     'npm',
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, PRISM_SPEC],
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, PRISM_SPEC, ...SANDBOX_SPECS],
     { cwd: dir, timeoutMs: 180_000, env: npmEnv },
   );
   if (install.code !== 0) {
     report.fail('consumer npm install', `${outcome(install)}\n${excerpt(install)}`);
     return;
   }
-  report.pass('consumer npm install', `tarball + ${PRISM_SPEC} in ${install.ms} ms`);
+  report.pass('consumer npm install', `tarball + ${[PRISM_SPEC, ...SANDBOX_SPECS].join(' ')} in ${install.ms} ms`);
+  await checkSandboxBin(dir, npmEnv, report);
 
   // Both resolution modes at once: each tsc is a separate process, and they dominate the check's time.
   const configs = Object.keys(CONSUMER_TSCONFIGS) as ConsumerTsconfig[];
@@ -104,5 +108,50 @@ function killQuietly(pid: number): void {
     process.kill(pid, 'SIGKILL');
   } catch {
     // Already gone.
+  }
+}
+
+/**
+ * `dollr-sandbox` from the installed package: `npx dollr-sandbox --help` answers, and the bin
+ * with `--port 0 --json` prints one JSON line with the URL and credentials, the token endpoint
+ * accepts them, and SIGTERM ends it with exit 0.
+ */
+async function checkSandboxBin(dir: string, npmEnv: NodeJS.ProcessEnv, report: StepReporter): Promise<void> {
+  const help = await run('npx', ['--no-install', 'dollr-sandbox', '--help'], { cwd: dir, timeoutMs: 60_000, env: npmEnv });
+  if (help.code === 0 && help.output.includes('Usage: dollr-sandbox')) report.pass('consumer npx dollr-sandbox --help', `exit 0 in ${help.ms} ms`);
+  else report.fail('consumer npx dollr-sandbox --help', `${outcome(help)}\n${excerpt(help)}`);
+  // The bin npx runs, started directly so SIGTERM reaches the sandbox rather than npm.
+  const label = 'consumer dollr-sandbox bin serves a token and exits cleanly on SIGTERM';
+  const bin = join(dir, 'node_modules', '.bin', 'dollr-sandbox');
+  const child = spawn(bin, ['--port', '0', '--json'], { cwd: dir, env: npmEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  try {
+    const deadline = Date.now() + 45_000;
+    let line: string | undefined;
+    while (!(line = output.split('\n').find((l) => l.startsWith('{'))) && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (!line) return report.fail(label, `no JSON line printed:\n${output.slice(-2000)}`);
+    const { url, credentials } = JSON.parse(line) as { url: string; credentials: { clientId: string; clientSecret: string } };
+    const response = await fetch(`${url}/v1/jwt/client/obtain/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: credentials.clientId, client_secret: credentials.clientSecret }),
+    });
+    const token = (await response.json()) as { access_token?: unknown; expires_in?: unknown };
+    child.kill('SIGTERM');
+    const code = await exited;
+    if (response.status === 200 && typeof token.access_token === 'string' && code === 0) {
+      report.pass(label, `${url}: token for ${credentials.clientId}, expires_in ${String(token.expires_in)} min; exit ${code}`);
+    } else report.fail(label, `token answer ${response.status}, exit ${code}\n${output.slice(-2000)}`);
+  } catch (error) {
+    report.fail(label, `${(error as Error).message}\n${output.slice(-2000)}`);
+  } finally {
+    clearTimeout(killer);
+    if (child.exitCode === null) child.kill('SIGKILL');
   }
 }

@@ -195,7 +195,7 @@ export function createTransport(options: TransportOptions): Send {
       if (response.status === 401 && mayRenew && auth?.renew(token as string)) {
         call.renewedAuth = true;
         discard(response);
-        log.info(`${request.method} ${pathOf(request.url)} answered 401: renewing the token and sending again`);
+        log.info(`${request.method} ${pathOf(request.url)} answered 401: renewing the token`);
         continue;
       }
       return response;
@@ -205,7 +205,7 @@ export function createTransport(options: TransportOptions): Send {
   /** Waits before retry `retries` (1-based): the server's Retry-After when given, else backoff. */
   async function pause(call: Call, retries: number, why: string, asked?: number): Promise<void> {
     const delay = asked ?? backoffDelay(retries, backoff);
-    log.info(`${call.method} ${call.path}: ${why}; sending again in ${Math.round(delay)} ms (retry ${retries} of ${call.maxRetries})`);
+    log.info(`${call.method} ${call.path} ${why}; retry ${retries} of ${call.maxRetries} in ${Math.round(delay)} ms`);
     await sleep(delay, call.signal);
   }
 
@@ -318,7 +318,7 @@ export function createTransport(options: TransportOptions): Send {
       if ('unknown' in verdict) throw connectionError(call, failure ?? verdict.unknown, 'unknown', said);
       if (retries < call.maxRetries) {
         retries++;
-        log.info(`${call.method} ${call.path}: ${referenceId} never landed; sending it again (retry ${retries} of ${call.maxRetries})`);
+        log.info(`${call.method} ${call.path}: ${referenceId} never landed; retry ${retries} of ${call.maxRetries}`);
         continue;
       }
       // Budget spent, and the lookup proved it never landed.
@@ -341,26 +341,24 @@ export function createTransport(options: TransportOptions): Send {
       asked = undefined;
       const lookup = new LiteRequest(url, { method: 'GET', headers: new Headers(headers), signal: call.signal });
       const response = await exchange(call, lookup, 'lookups', false);
-      if ('failed' in response) {
-        if (call.signal?.aborted) throw call.signal.reason;
-        lastError = response.failed;
-        log.info(`status lookup for ${referenceId} ${describe(lastError, call)}; looking again`);
-        continue;
+      if (call.signal?.aborted) throw call.signal.reason;
+      if (!('failed' in response)) {
+        if (response.ok) {
+          const text = await response.text();
+          const status = (safeParse(text) as { status?: unknown } | undefined)?.status;
+          log.info(`${referenceId} landed: ${typeof status === 'string' ? status : 'found'}, not re-sent`);
+          return { found: new Response(text, response) };
+        }
+        discard(response);
+        if (response.status === 404) {
+          log.info(`${referenceId} not found: it never landed`);
+          return { notFound: true };
+        }
+        if (response.status === 429) asked = retryAfterMs(response.headers);
       }
-      if (response.ok) {
-        const text = await response.text();
-        const status = (safeParse(text) as { status?: unknown } | undefined)?.status;
-        log.info(`${referenceId} landed: ${typeof status === 'string' ? status : 'found'}, not re-sent`);
-        return { found: new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers }) };
-      }
-      discard(response);
-      if (response.status === 404) {
-        log.info(`${referenceId} not found: it never landed`);
-        return { notFound: true };
-      }
-      if (response.status === 429) asked = retryAfterMs(response.headers);
-      lastError = new Error(`status lookup answered ${response.status}`);
-      log.info(`status lookup for ${referenceId} answered ${response.status}; looking again`);
+      const what = 'failed' in response ? describe(response.failed, call) : `answered ${response.status}`;
+      lastError = 'failed' in response ? response.failed : new Error(what);
+      log.info(`status lookup for ${referenceId} ${what}; looking again`);
     }
     return { unknown: lastError };
   }
