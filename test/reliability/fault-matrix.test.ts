@@ -31,7 +31,7 @@ import { executionBody, expectedBody, makeClient, passcode } from './helpers/fix
 import type { AuthKind } from './helpers/fixtures.js';
 import { PASSCODE_CODE, createErrorCollector, expectNoSecrets } from './helpers/secrets.js';
 
-type Surface = 'execute()' | 'payout()' | 'raw POST' | 'request()';
+type Surface = 'execute()' | 'payout()' | 'raw POST' | 'request()' | 'raw POST + middleware';
 
 interface Target {
   kind: Kind;
@@ -232,6 +232,15 @@ const rows: Row[] = [
     expected: { api: 503 },
   },
   {
+    name: 'one budget for every re-send: a 429, then 503s before processing (404 each time) spend maxRetries: 2',
+    setup: ({ server }) => {
+      server.plan = (_req, nth) => (nth === 0 ? status(429, { detail: 'slow down' }, { 'retry-after': '0' }) : status(503, { detail: 'unavailable' }));
+    },
+    exchange: ['POST 429', 'POST 503', 'GET 404', 'POST 503', 'GET 404'],
+    processed: 0,
+    expected: { api: 503 },
+  },
+  {
     name: 'budget spent: never landed, reset before processing on every attempt',
     setup: ({ server }) => {
       server.plan = () => RESET_BEFORE;
@@ -313,7 +322,7 @@ const rows: Row[] = [
   },
   {
     name: '429 with Retry-After as an HTTP-date: re-sent no sooner than that date',
-    surfaces: ['payout()', 'raw POST', 'request()'],
+    surfaces: ['payout()', 'raw POST', 'request()', 'raw POST + middleware'],
     setup: (ctx) => {
       ctx.server.plan = (_req, nth) => {
         if (nth > 0) return undefined;
@@ -382,10 +391,13 @@ const targets: Target[] = KINDS.flatMap((kind): Target[] => [
   { kind, surface: 'raw POST' },
   // client.request('POST', ...) is the same guarded path as raw POST: checked on one kind.
   ...(kind === 'payout' ? [{ kind, surface: 'request()' as const }] : []),
+  // Middleware that replaces the request with a real `Request` (the transport must re-send that
+  // one's bytes): checked on one kind.
+  ...(kind === 'transfer' ? [{ kind, surface: 'raw POST + middleware' as const }] : []),
 ]);
 
 /** Surfaces that hand back openapi-fetch's `{ data, error, response }` instead of throwing on HTTP errors. */
-const isRaw = (surface: Surface): boolean => surface === 'raw POST' || surface === 'request()';
+const isRaw = (surface: Surface): boolean => surface === 'raw POST' || surface === 'request()' || surface === 'raw POST + middleware';
 
 /** Raw `client.POST` of each kind's execution path, typed as the caller writes it. */
 const rawPosts: { [K in ExecutionKind]: (client: DollrClient, body: ExecutionBody<K>) => Promise<RawResult> } = {
@@ -406,6 +418,16 @@ function call(client: DollrClient, { kind, surface }: Target, referenceId: strin
     return { sent: expectedBody(input), promise: client.payout(input) };
   }
   const body = executionBody(kind, referenceId);
+  if (surface === 'raw POST + middleware') {
+    client.use({
+      async onRequest({ request }) {
+        const headers = new Headers(request.headers);
+        headers.set('x-trace', 'matrix');
+        return new Request(request.url, { method: request.method, headers, body: await request.text() });
+      },
+    });
+    return { sent: body, promise: rawPost(client, kind, body) };
+  }
   if (surface === 'request()') return { sent: body, promise: client.request('POST', '/v1/executions/payout', { body: executionBody('payout', referenceId) }) };
   return { sent: body, promise: surface === 'raw POST' ? rawPost(client, kind, body) : client.execute(kind, body) };
 }
@@ -491,6 +513,7 @@ describe.each(targets)('fault matrix: $kind via $surface', (target) => {
       expect(post.body.equals(expectedBytes)).toBe(true);
       expect(post.headers['content-type']).toMatch(/^application\/json/);
       expect(post.headers.authorization).toMatch(/^Bearer tok-SECRET-/);
+      if (target.surface === 'raw POST + middleware') expect(post.headers['x-trace']).toBe('matrix');
     }
     for (const lookup of ctx.server.on(lookupPath)) {
       expect(lookup.body.length).toBe(0);
@@ -622,9 +645,9 @@ describe('connection refused (the execution provably never left)', () => {
 
 describe('errors from the fault matrix', () => {
   it('carry no passcode code, client secret or token in any rendering', () => {
-    // Per kind: execute() throws in 3 connection-error rows + 6 API-error rows, raw POST in the
+    // Per kind: execute() throws in 3 connection-error rows + 7 API-error rows, raw POST in the
     // 3 connection-error rows; payout() as execute().
-    // Plus request() as raw POST, and the 2 errors of the per-call tests.
-    expectNoSecrets(errors.errors, KINDS.length * (9 + 3) + 9 + 3 + 2);
+    // Plus request() and middleware as raw POST, and the 2 errors of the per-call tests.
+    expectNoSecrets(errors.errors, KINDS.length * (10 + 3) + 10 + 3 + 3 + 2);
   });
 });
