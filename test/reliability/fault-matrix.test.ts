@@ -138,6 +138,24 @@ const rows: Row[] = [
     },
   },
   {
+    name: 'processed, then reset; the lookup says FAILED: resolves with FAILED (an outcome), not re-sent',
+    setup: ({ server, referenceId }) => {
+      server.plan = (_req, nth) => (nth === 0 ? RESET_AFTER : undefined);
+      server.lookupPlan = () => {
+        const recorded = server.executions.get(referenceId);
+        if (recorded) Object.assign(recorded.response, { status: 'FAILED', wallet_message: 'Insufficient balance in the merchant wallet' });
+        return undefined;
+      };
+    },
+    exchange: ['POST reset', 'GET 200'],
+    processed: 1,
+    expected: { resolves: true },
+    check: (outcome, ctx) => {
+      const value = isRaw(ctx.surface) ? (outcome as { value: RawResult }).value.data : (outcome as { value: unknown }).value;
+      expect(value).toMatchObject({ reference_id: ctx.referenceId, status: 'FAILED' });
+    },
+  },
+  {
     name: 'reset before processing: status 404, then one identical re-send',
     setup: ({ server }) => {
       server.plan = (_req, nth) => (nth === 0 ? RESET_BEFORE : undefined);
@@ -292,7 +310,7 @@ const rows: Row[] = [
   {
     name: '403 (merchant not fully verified): final, no lookup',
     setup: ({ server }) => {
-      server.plan = () => status(403, { detail: 'Merchant account is not fully verified' });
+      server.plan = () => status(403, { detail: 'Merchant account is not fully verified' }, { 'x-request-id': 'req-403-7781' });
     },
     exchange: ['POST 403'],
     processed: 0,
@@ -300,6 +318,8 @@ const rows: Row[] = [
     check: (outcome, ctx) => {
       if (!isRaw(ctx.surface)) {
         expect((outcome as { error: Error }).error.message).toContain('Merchant account is not fully verified');
+        // The server's request id, for a support ticket.
+        expect((outcome as { error: DollrApiError }).error.requestId).toBe('req-403-7781');
       }
     },
   },
