@@ -3,7 +3,7 @@
 // lookups from an in-memory script (one step per call), and records when (fake time) and
 // what it was asked, so "no poll sooner than Retry-After" is measured on the faked clock.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DollrError, DollrWaitTimeoutError, createDollrClient, isFinalStatus, newReferenceId } from '../../src/index.js';
+import { DollrApiError, DollrError, DollrWaitTimeoutError, createDollrClient, isFinalStatus, newReferenceId } from '../../src/index.js';
 import type { DollrClient, ExecutionResponse } from '../../src/index.js';
 import { executionResponse } from './helpers/fault-server.js';
 import { STATIC_TOKEN } from './helpers/secrets.js';
@@ -11,7 +11,7 @@ import { STATIC_TOKEN } from './helpers/secrets.js';
 const BASE_URL = 'http://127.0.0.1:9';
 
 /** One scripted answer: a status to report, or an HTTP error. */
-type Step = { status: string; extra?: Record<string, unknown> } | { http: number; headers?: Record<string, string>; body?: unknown } | 'hang';
+type Step = { status: string; extra?: Record<string, unknown> } | { http: number; headers?: Record<string, string>; body?: unknown } | 'hang' | 'reset';
 
 interface Poll {
   at: number;
@@ -40,6 +40,10 @@ function script(referenceId: string, steps: Step[]): Script {
           const signal = init?.signal;
           signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
         });
+      }
+      if (step === 'reset') {
+        // What undici's fetch rejects with when the connection drops.
+        return Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error('other side closed'), { code: 'ECONNRESET' }) }));
       }
       if ('http' in step) return Promise.resolve(Response.json(step.body ?? { detail: 'fault' }, { status: step.http, headers: step.headers }));
       return Promise.resolve(Response.json({ ...executionResponse('payout', referenceId, step.status), ...step.extra }));
@@ -181,6 +185,18 @@ describe('waitForExecution', () => {
     expect(s.polls.every((p) => p.url.endsWith(`/v1/status/transfer/${referenceId}`))).toBe(true);
   });
 
+  it('a reference_id that never landed (404) rejects at once: there is nothing to wait for', async () => {
+    const referenceId = newReferenceId();
+    const s = script(referenceId, [{ http: 404, body: { detail: 'Not Found' } }, { status: 'COMPLETED' }]);
+    const wait = track(clientFor(s).waitForExecution('payout', referenceId, { pollIntervalMs: 1_000 }));
+    await vi.advanceTimersByTimeAsync(0);
+    const { error } = await wait.result();
+    expect(error).toBeInstanceOf(DollrApiError);
+    expect((error as DollrApiError).status).toBe(404);
+    expect((error as DollrApiError).referenceId).toBe(referenceId);
+    expect(s.polls).toHaveLength(1);
+  });
+
   it('maxWaitMs reached before any answer: lastStatus is null', async () => {
     const referenceId = newReferenceId();
     const s = script(referenceId, Array.from({ length: 30 }, () => ({ http: 503 })));
@@ -213,9 +229,9 @@ describe('waitForExecution', () => {
     expect(onStatus).toHaveBeenCalledTimes(2);
   });
 
-  it('transient 503s keep polling, and do not count as a change of status', async () => {
+  it('transient failures (503, a reset connection) keep polling, and do not count as a change of status', async () => {
     const referenceId = newReferenceId();
-    const s = script(referenceId, [{ status: 'PENDING' }, { http: 503 }, { http: 503 }, { status: 'PENDING' }, { status: 'COMPLETED' }]);
+    const s = script(referenceId, [{ status: 'PENDING' }, { http: 503 }, 'reset', { status: 'PENDING' }, { status: 'COMPLETED' }]);
     const onStatus = vi.fn();
     const wait = track(clientFor(s).waitForExecution('payout', referenceId, { pollIntervalMs: 1_000, onStatus }));
     await vi.runAllTimersAsync();
