@@ -46,6 +46,7 @@ describe('non-idempotent POST /v1/sessions/payout', () => {
     expect(error).toBeInstanceOf(DollrConnectionError);
     const e = error as DollrConnectionError;
     expect(e.attempts).toBe(1);
+    expect(e.processed).toBe('unknown');
     expect(e.referenceId).toBeUndefined();
     expect(e.message).toContain('POST /v1/sessions/payout');
     expect(e.message).toMatch(/outcome is unknown/);
@@ -112,6 +113,7 @@ describe('non-idempotent POST /v1/sessions/payout', () => {
     expect(calls).toBe(3);
     expect(e.attempts).toBe(3);
     expect(e.code).toBe('ECONNREFUSED');
+    expect(e.processed).toBe(false);
     expect(e.message).toMatch(/was not sent/);
   });
 });
