@@ -118,40 +118,54 @@ export function createTransport(options: TransportOptions): Send {
   const { fetch, baseUrl, allowInsecureHttp, backoff, auth, log } = options;
   const home = `${baseUrl}/`;
 
-  /** One HTTP attempt. Rejects with whatever fetch rejects with, or TIMED_OUT. */
-  async function attempt(request: Request | LiteRequest, token: string | undefined, cloneNative: boolean, call: Call) {
+  /**
+   * One HTTP attempt: the response, or `{ failed }` with what fetch rejected with (TIMED_OUT
+   * when our timer fired). Only fetch's own failures are network failures: anything else that
+   * throws here is a bug, and propagates as itself rather than as "outcome unknown".
+   */
+  async function attempt(
+    request: Request | LiteRequest,
+    token: string | undefined,
+    cloneNative: boolean,
+    call: Call,
+  ): Promise<Response | { failed: unknown }> {
     const { timeoutMs } = call;
     const userSignal = request.signal;
     let controller: AbortController | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let forward: (() => void) | undefined;
-    if (timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS) {
-      controller = new AbortController();
-      timer = setTimeout(abortForTimeout, timeoutMs, controller);
-      if (userSignal) {
-        const c = controller;
-        forward = () => c.abort(userSignal.reason);
-        userSignal.addEventListener('abort', forward, { once: true });
-      }
-    }
-    const signal = controller ? controller.signal : userSignal;
     const lite = LiteRequest.isLite(request);
     const headers = lite ? request.headers : undefined;
-    const client = call.policy.repeat === 'execution' ? ownConnection() : undefined;
     try {
+      if (timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS) {
+        controller = new AbortController();
+        timer = setTimeout(abortForTimeout, timeoutMs, controller);
+        if (userSignal) {
+          const c = controller;
+          forward = () => c.abort(userSignal.reason);
+          userSignal.addEventListener('abort', forward, { once: true });
+        }
+      }
+      const signal = controller ? controller.signal : userSignal;
+      const client = call.policy.repeat === 'execution' ? ownConnection() : undefined;
+      let target: string | Request;
+      let init: (RequestInit & { client?: object }) | undefined;
       if (lite) {
         if (token !== undefined) headers?.set('authorization', `Bearer ${token}`);
-        const init: RequestInit & { client?: object } = { method: request.method, headers: request.headers, body: request.body, signal };
+        target = request.url;
+        init = { method: request.method, headers: request.headers, body: request.body, signal };
         if (client) init.client = client;
-        return await fetch(request.url, init);
+      } else {
+        // A real Request (from middleware): clone so a retry can re-send the same bytes.
+        target = cloneNative ? (request as Request).clone() : (request as Request);
+        if (token !== undefined) target.headers.set('authorization', `Bearer ${token}`);
+        if (signal || client) init = { signal, ...(client && { client }) };
       }
-      // A real Request (from middleware): clone so a retry can re-send the same bytes.
-      const native = cloneNative ? (request as Request).clone() : (request as Request);
-      if (token !== undefined) native.headers.set('authorization', `Bearer ${token}`);
-      return await (signal || client ? fetch(native, { signal, ...(client && { client }) } as RequestInit) : fetch(native));
-    } catch (error) {
-      if (controller?.signal.aborted && !userSignal?.aborted) throw TIMED_OUT;
-      throw error;
+      try {
+        return await (init ? fetch(target, init) : fetch(target));
+      } catch (error) {
+        return { failed: controller?.signal.aborted && !userSignal?.aborted ? TIMED_OUT : error };
+      }
     } finally {
       if (timer !== undefined) clearTimeout(timer);
       if (forward) userSignal?.removeEventListener('abort', forward);
@@ -181,12 +195,7 @@ export function createTransport(options: TransportOptions): Send {
       const n = ++call[counter];
       const started = log.debugOn ? Date.now() : 0;
       const mayRenew = token !== undefined && !call.renewedAuth;
-      let response: Response | { failed: unknown };
-      try {
-        response = await attempt(request, token, keepCopy || mayRenew, call);
-      } catch (failed) {
-        response = { failed };
-      }
+      const response = await attempt(request, token, keepCopy || mayRenew, call);
       if (log.debugOn) {
         const result = 'failed' in response ? describe(response.failed, call) : `-> ${response.status}`;
         log.debug(`${request.method} ${pathOf(request.url)} ${result} in ${Date.now() - started} ms (${what} ${n})`);

@@ -1,11 +1,11 @@
 // The client surface: version-bound URLs, the execution guard, payout(), middleware.
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DollrApiError, DollrInputError, newReferenceId, VERSION } from '../../src/index.js';
+import { DollrApiError, DollrConnectionError, DollrInputError, newReferenceId, VERSION } from '../../src/index.js';
 import type { Middleware } from 'openapi-fetch';
 import { executionResponse, sendJson, startTestServer } from './helpers/server.js';
 import type { TestServer } from './helpers/server.js';
-import { passcode, payoutBody, SECRET_CODE, testClient } from './helpers/fixtures.js';
+import { passcode, payoutBody, postUntyped, SECRET_CODE, testClient } from './helpers/fixtures.js';
 
 let server: TestServer;
 beforeEach(async () => {
@@ -247,6 +247,21 @@ describe('middleware', () => {
       expect(sent.headers.authorization).toBe('Bearer static-token');
       expect(sent.body).toBe(JSON.stringify(body));
     }
+  });
+
+  it('a bug below the middleware surfaces as itself, not as a lost response', async () => {
+    const client = testClient(server.url);
+    client.use({
+      async onRequest({ request }) {
+        const spent = new Request(request.url, { method: 'POST', headers: request.headers, body: await request.text() });
+        await spent.text(); // a body already read cannot be cloned for a retry: a programming error
+        return spent;
+      },
+    });
+    const error = await postUntyped(client, '/v1/sessions/payout', { amount: 5 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error).not.toBeInstanceOf(DollrConnectionError);
+    expect(server.requests).toHaveLength(0);
   });
 
   it('request.json() works for middleware that inspects the payload', async () => {
