@@ -39,7 +39,7 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const line of formatSummary(diff)) console.log(line);
   // The committed snapshot is a reconstruction; a live document carries no such markers.
   console.log(
-    `generate: ${outputs.operationCount} operations, ${outputs.reconstructedCount} marked x-reconstructed` +
+    `generate: ${outputs.operationCount} operation${outputs.operationCount === 1 ? '' : 's'}, ${outputs.reconstructedCount} marked x-reconstructed` +
       (outputs.reconstructedCount > 0 ? ' (not verbatim from Dollr: see their x-source / x-reconstructed notes)' : ''),
   );
   const touched = [...result.written.map((f) => `wrote ${f}`), ...result.removed.map((f) => `removed stale ${f}`)];

@@ -77,8 +77,8 @@ async function typecheck(root: string): Promise<{ ok: boolean; output: string }>
   }
 }
 
-describe('a new operation in the spec', { timeout: 90_000 }, () => {
-  it('does not type-check before generation, and does after, with no hand edits', async () => {
+describe('a new operation in the spec', { timeout: 120_000 }, () => {
+  it('does not type-check before generation; after it, only the policy table asks for its row; with the row, it does', async () => {
     const root = await copyOfPackage();
     const before = await typecheck(root);
     expect(before.ok).toBe(false);
@@ -94,8 +94,18 @@ describe('a new operation in the spec', { timeout: 90_000 }, () => {
     });
     expect(stdout).toContain('+ GET /{version}/wallets/balance/{reference_id}');
 
+    // The client types need no hand edit; the policy table refuses to compile without a row.
     const after = await typecheck(root);
-    expect(after.output).toBe('');
-    expect(after.ok).toBe(true);
+    expect(after.ok).toBe(false);
+    const errors = after.output.trim().split('\n').filter((line) => /error TS/.test(line));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/src\/core\/policy\.ts.*"GET \/v1\/wallets\/balance\/\{reference_id\}"' is missing/);
+
+    const policyFile = join(root, 'src/core/policy.ts');
+    const policy = await readFile(policyFile, 'utf8');
+    await writeFile(policyFile, policy.replace("  'POST /v1/checkouts/create': once,", "  'POST /v1/checkouts/create': once,\n  'GET /v1/wallets/balance/{reference_id}': safe,"));
+    const withRow = await typecheck(root);
+    expect(withRow.output).toBe('');
+    expect(withRow.ok).toBe(true);
   });
 });

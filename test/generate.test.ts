@@ -54,6 +54,8 @@ async function snapshot(root: string): Promise<Record<string, string>> {
 let work: string;
 let baseline: string;
 let baseSpec: Record<string, unknown>;
+/** What the CLI printed when it wrote the baseline. */
+let firstStdout = '';
 
 async function freshRoot(): Promise<string> {
   const root = await mkdtemp(join(work, 'root-'));
@@ -84,6 +86,7 @@ beforeAll(async () => {
   baseline = join(work, 'baseline');
   await mkdir(baseline);
   const first = await runCli(['--root', baseline, '--from', join(FIXTURES, 'payout.yaml')]);
+  firstStdout = first.stdout;
   expect(first.stderr).toBe('');
   expect(first.code).toBe(0);
 });
@@ -109,7 +112,18 @@ describe('generate: writing a snapshot', () => {
     expect(schema).toContain('export interface components {');
     expect(schema).toContain('export interface operations {');
     expect(schema).toContain('"/{version}/executions/payout"');
-    expect(await readdir(join(baseline, 'src/generated'))).toEqual(['schema.ts']);
+    expect(await readdir(join(baseline, 'src/generated'))).toEqual(['operations.ts', 'schema.ts']);
+    const operations = await readFile(join(baseline, 'src/generated/operations.ts'), 'utf8');
+    expect(operations).toContain('{ method: "POST", path: "/{version}/executions/payout", operationId: "payout__version__executions_payout_post", tag: "executions" },');
+    expect(operations).toContain('export type OperationKey');
+  });
+
+  it('counts the operations marked x-reconstructed (0 for a document straight from Dollr)', async () => {
+    expect(firstStdout).toContain('generate: 1 operation, 0 marked x-reconstructed');
+    const marked = cloneBase();
+    const op = (marked.paths['/{version}/executions/payout'] as Record<string, Record<string, unknown>>).post;
+    if (op) op['x-reconstructed'] = ['completed from the rendered page'];
+    expect((await buildOutputs(marked)).reconstructedCount).toBe(1);
   });
 
   it('says the first run is a first snapshot', async () => {
@@ -375,7 +389,8 @@ describe('generate --check', () => {
 describe('programmatic API', () => {
   it('buildOutputs renders in memory with root-relative keys', async () => {
     const out = await buildOutputs(baseSpec);
-    expect(Object.keys(out.files)).toEqual([SCHEMA]);
+    expect(Object.keys(out.files)).toEqual([SCHEMA, 'src/generated/operations.ts']);
+    expect(out.operationCount).toBe(1);
     expect(out.openapiJson).toBe(await readFile(join(baseline, 'openapi.json'), 'utf8'));
     expect(out.files[SCHEMA]).toBe(await readFile(join(baseline, SCHEMA), 'utf8'));
     await expect(buildOutputs({ ...baseSpec, openapi: '2.0' })).rejects.toThrow(/not supported/);

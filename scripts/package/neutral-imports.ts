@@ -34,6 +34,9 @@ export async function findBuiltinImports(entry: string, cwd: string): Promise<Bu
     absWorkingDir: cwd,
     bundle: true,
     platform: 'neutral',
+    // Packages without `exports` (CommonJS peers of the testing entry) resolve through `main`,
+    // as Deno and Bun resolve them too.
+    mainFields: ['module', 'main'],
     format: 'esm',
     write: false,
     metafile: true,
