@@ -77,10 +77,12 @@ function abortForTimeout(controller: AbortController): void {
  * on closes before the answer: one payout call could reach the API twice. On Deno, executions
  * go through a client that keeps no idle connection, so each has a connection of its own.
  */
-let denoClient: object | null | undefined;
+let denoClient: object | false | undefined;
 function ownConnection(): object | undefined {
-  denoClient ??= (globalThis as { Deno?: { createHttpClient?(o: object): object } }).Deno?.createHttpClient?.({ poolMaxIdlePerHost: 0 }) ?? null;
-  return denoClient ?? undefined;
+  if (denoClient === undefined) {
+    denoClient = (globalThis as { Deno?: { createHttpClient?(o: object): object } }).Deno?.createHttpClient?.({ poolMaxIdlePerHost: 0 }) ?? false;
+  }
+  return denoClient || undefined;
 }
 
 /** Thrown by an attempt that our timer aborted (as opposed to the caller's signal). */
@@ -272,7 +274,9 @@ export function createTransport(options: TransportOptions): Send {
 
   /** Executions: Dollr's recovery rule. Every re-send comes out of one `maxRetries` budget. */
   async function sendExecution(call: Call): Promise<Response> {
-    const referenceId = referenceIdOf(call.bodyText);
+    // Parsed only off the happy path: a 2xx never needs the reference id.
+    let referenceId: string | undefined | null = null;
+    const idOf = (): string | undefined => (referenceId === null ? (referenceId = referenceIdOf(call.bodyText)) : referenceId);
     let retries = 0;
     let mayHaveLanded = false;
     for (;;) {
@@ -309,8 +313,9 @@ export function createTransport(options: TransportOptions): Send {
         if (!isUnknownOutcome(status)) {
           const final = await finish(call, answer);
           // A re-send refused as a duplicate: an earlier attempt of ours landed after all.
-          if (status === 422 && mayHaveLanded && referenceId !== undefined && (await isDuplicate(final))) {
-            const verdict = await reconcile(call, referenceId, 'a re-send was refused as a duplicate reference_id');
+          const id = mayHaveLanded && status === 422 ? idOf() : undefined;
+          if (id !== undefined && (await isDuplicate(final))) {
+            const verdict = await reconcile(call, id, 'a re-send was refused as a duplicate reference_id');
             if ('found' in verdict) return verdict.found;
           }
           return final;
@@ -321,13 +326,14 @@ export function createTransport(options: TransportOptions): Send {
       mayHaveLanded = true;
       const why = answer ? `answered ${answer.status}` : describe(failure, call);
       const said = answer ? why : undefined;
-      if (referenceId === undefined) throw connectionError(call, failure, 'unknown', said);
-      const verdict = await reconcile(call, referenceId, why);
+      const id = idOf();
+      if (id === undefined) throw connectionError(call, failure, 'unknown', said);
+      const verdict = await reconcile(call, id, why);
       if ('found' in verdict) return verdict.found;
       if ('unknown' in verdict) throw connectionError(call, failure ?? verdict.unknown, 'unknown', said);
       if (retries < call.maxRetries) {
         retries++;
-        log.info(`${call.method} ${call.path}: ${referenceId} never landed; retry ${retries} of ${call.maxRetries}`);
+        log.info(`${call.method} ${call.path}: ${id} never landed; retry ${retries} of ${call.maxRetries}`);
         continue;
       }
       // Budget spent, and the lookup proved it never landed.
