@@ -64,8 +64,7 @@ export function createAuth(auth: unknown, context: AuthContext): AuthProvider {
   if ((g.window !== undefined || g.document !== undefined) && !context.dangerouslyAllowBrowser) {
     throw new DollrInputError(
       'auth',
-      'client credentials must stay on a server: refused in a browser-like runtime. ' +
-        'Set dangerouslyAllowBrowser: true only if end users cannot reach the secret.',
+      'client credentials must stay on a server (set dangerouslyAllowBrowser only if end users cannot reach the secret)',
     );
   }
   return clientCredentialsAuth(clientId, clientSecret, context);
@@ -121,7 +120,7 @@ function clientCredentialsAuth(clientId: string, clientSecret: string, context: 
     const now = Date.now();
     if (typeof minutes !== 'number' || !(minutes > 0)) {
       // The spec does not mark expires_in required: without a lifetime, use the token until a 401.
-      context.log.warn('the token endpoint gave no positive expires_in; the token is used until the API answers 401');
+      context.log.warn('no positive expires_in: the token is used until a 401');
       return { value, expiresAt: Infinity, refreshAt: Infinity };
     }
     const lifetime = minutes * 60_000; // expires_in is in minutes

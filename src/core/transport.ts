@@ -184,10 +184,11 @@ export function createTransport(options: TransportOptions): Send {
   async function exchange(
     call: Call,
     request: Request | LiteRequest,
+    path: string,
     counter: 'attempts' | 'lookups',
     keepCopy: boolean,
   ): Promise<Response | { failed: unknown }> {
-    const what = counter === 'attempts' ? 'attempt' : 'lookup';
+    const what = `${request.method} ${path}`;
     for (;;) {
       let token: string | undefined;
       if (auth && !call.policy.anonymous) {
@@ -200,13 +201,13 @@ export function createTransport(options: TransportOptions): Send {
       const response = await attempt(request, token, keepCopy || mayRenew, call);
       if (log.debugOn) {
         const result = 'failed' in response ? describe(response.failed, call) : `-> ${response.status}`;
-        log.debug(`${request.method} ${pathOf(request.url)} ${result} in ${Date.now() - started} ms (${what} ${n})`);
+        log.debug(`${what} ${result} in ${Date.now() - started} ms (${counter === 'attempts' ? 'attempt' : 'lookup'} ${n})`);
       }
       if ('failed' in response) return response;
       if (response.status === 401 && mayRenew && auth?.renew(token as string)) {
         call.renewedAuth = true;
         discard(response);
-        log.info(`${request.method} ${pathOf(request.url)} answered 401: renewing the token`);
+        log.info(`${what} answered 401: renewing the token`);
         continue;
       }
       return response;
@@ -240,89 +241,65 @@ export function createTransport(options: TransportOptions): Send {
     return secrets;
   }
 
-  /** Safe and once-only operations: repeat only what the policy allows. */
-  async function sendPlain(call: Call): Promise<Response> {
-    const safe = call.policy.repeat === 'safe';
-    let retries = 0;
-    for (;;) {
-      if (call.signal?.aborted) throw call.signal.reason;
-      const response = await exchange(call, call.request, 'attempts', retries < call.maxRetries);
-      if ('failed' in response) {
-        const error = response.failed;
-        // An abort is the caller's decision: surface its reason untouched, never retry.
-        if (call.signal?.aborted) throw call.signal.reason;
-        const notSent = error !== TIMED_OUT && neverSent(error);
-        if (retries < call.maxRetries && (safe || notSent)) {
-          await pause(call, ++retries, describe(error, call));
-          continue;
-        }
-        throw connectionError(call, error, notSent ? false : 'unknown');
-      }
-      const status = response.status;
-      if (isRetryableStatus(status) && retries < call.maxRetries && (safe || status === 429)) {
-        const asked = retryAfterMs(response.headers);
-        // Never come back sooner than the server asked: past the cap, hand the response back.
-        if (asked === undefined || asked <= backoff.maxRetryAfterMs) {
-          discard(response);
-          await pause(call, ++retries, `answered ${status}`, asked);
-          continue;
-        }
-      }
-      return finish(call, response);
-    }
-  }
-
-  /** Executions: Dollr's recovery rule. Every re-send comes out of one `maxRetries` budget. */
-  async function sendExecution(call: Call): Promise<Response> {
+  /**
+   * The loop: repeat only what the policy allows. Executions add Dollr's recovery rule: an
+   * unknown outcome is looked up, and only "never landed" allows the same bytes to go again.
+   * Every re-send, whatever its reason, comes out of one `maxRetries` budget.
+   */
+  async function run(call: Call): Promise<Response> {
+    const { policy, signal, maxRetries } = call;
+    const execution = policy.repeat === 'execution';
+    const safe = policy.repeat === 'safe';
     // Parsed only off the happy path: a 2xx never needs the reference id.
     let referenceId: string | undefined | null = null;
     const idOf = (): string | undefined => (referenceId === null ? (referenceId = referenceIdOf(call.bodyText)) : referenceId);
     let retries = 0;
     let mayHaveLanded = false;
     for (;;) {
-      if (call.signal?.aborted) throw call.signal.reason;
+      if (signal?.aborted) throw signal.reason;
+      const result = await exchange(call, call.request, call.path, 'attempts', execution || retries < maxRetries);
       let answer: Response | undefined;
       let failure: unknown;
-      const result = await exchange(call, call.request, 'attempts', true);
-      if (!('failed' in result)) answer = result;
-      else {
-        const error = result.failed;
-        if (call.signal?.aborted) throw call.signal.reason;
-        if (error !== TIMED_OUT && neverSent(error)) {
-          // Refused or DNS: not a byte reached the server.
-          if (retries < call.maxRetries) {
-            await pause(call, ++retries, describe(error, call));
+      if ('failed' in result) {
+        failure = result.failed;
+        // An abort is the caller's decision: surface its reason untouched, never retry.
+        if (signal?.aborted) throw signal.reason;
+        // Refused or DNS: not a byte reached the server, so any request may go again.
+        const notSent = failure !== TIMED_OUT && neverSent(failure);
+        if (notSent || safe) {
+          if (retries < maxRetries) {
+            await pause(call, ++retries, describe(failure, call));
             continue;
           }
-          throw connectionError(call, error, false);
+          throw connectionError(call, failure, notSent ? false : 'unknown');
         }
-        failure = error;
-      }
-      if (answer) {
+        if (!execution) throw connectionError(call, failure, 'unknown');
+      } else {
+        answer = result;
         const status = answer.status;
         if (answer.ok) return answer;
-        if (status === 429) {
+        // 429 was refused, not processed; other retryable statuses only where a repeat is harmless.
+        if (status === 429 || (safe && isRetryableStatus(status))) {
           const asked = retryAfterMs(answer.headers);
-          if (retries < call.maxRetries && (asked === undefined || asked <= backoff.maxRetryAfterMs)) {
+          // Never come back sooner than the server asked: past the cap, hand the response back.
+          if (retries < maxRetries && (asked === undefined || asked <= backoff.maxRetryAfterMs)) {
             discard(answer);
-            await pause(call, ++retries, 'answered 429 (refused, not processed)', asked);
+            await pause(call, ++retries, `answered ${status}`, asked);
             continue;
           }
-          return finish(call, answer);
         }
-        if (!isUnknownOutcome(status)) {
-          const final = await finish(call, answer);
+        answer = await finish(call, answer);
+        if (!execution || status === 429 || !isUnknownOutcome(status)) {
           // A re-send refused as a duplicate: an earlier attempt of ours landed after all.
           const id = mayHaveLanded && status === 422 ? idOf() : undefined;
-          if (id !== undefined && (await isDuplicate(final))) {
+          if (id !== undefined && (await isDuplicate(answer))) {
             const verdict = await reconcile(call, id, 'a re-send was refused as a duplicate reference_id');
             if ('found' in verdict) return verdict.found;
           }
-          return final;
+          return answer;
         }
-        answer = await finish(call, answer);
       }
-      // The outcome is unknown: ask the status endpoint before anything else.
+      // An execution whose outcome is unknown: ask the status endpoint before anything else.
       mayHaveLanded = true;
       const why = answer ? `answered ${answer.status}` : describe(failure, call);
       const said = answer ? why : undefined;
@@ -331,9 +308,9 @@ export function createTransport(options: TransportOptions): Send {
       const verdict = await reconcile(call, id, why);
       if ('found' in verdict) return verdict.found;
       if ('unknown' in verdict) throw connectionError(call, failure ?? verdict.unknown, 'unknown', said);
-      if (retries < call.maxRetries) {
+      if (retries < maxRetries) {
         retries++;
-        log.info(`${call.method} ${call.path}: ${id} never landed; retry ${retries} of ${call.maxRetries}`);
+        log.info(`${call.method} ${call.path}: ${id} never landed; retry ${retries} of ${maxRetries}`);
         continue;
       }
       // Budget spent, and the lookup proved it never landed.
@@ -344,7 +321,8 @@ export function createTransport(options: TransportOptions): Send {
 
   /** Looks the execution up (bounded); each lookup after a backoff, or after Retry-After on 429. */
   async function reconcile(call: Call, referenceId: string, why: string): Promise<Verdict> {
-    const url = call.prefix + (call.policy.status as string).replace('{reference_id}', encodeURIComponent(referenceId));
+    const path = (call.policy.status as string).replace('{reference_id}', encodeURIComponent(referenceId));
+    const url = call.prefix + path;
     const headers = new Headers(call.request.headers);
     headers.delete('content-type');
     headers.delete('content-length');
@@ -355,7 +333,7 @@ export function createTransport(options: TransportOptions): Send {
       await sleep(asked ?? backoffDelay(i, backoff), call.signal);
       asked = undefined;
       const lookup = new LiteRequest(url, { method: 'GET', headers: new Headers(headers), signal: call.signal });
-      const response = await exchange(call, lookup, 'lookups', false);
+      const response = await exchange(call, lookup, path, 'lookups', false);
       if (call.signal?.aborted) throw call.signal.reason;
       if (!('failed' in response)) {
         if (response.ok) {
@@ -442,16 +420,8 @@ export function createTransport(options: TransportOptions): Send {
       lookups: 0,
       renewedAuth: false,
     };
-    return policy.repeat === 'execution' ? sendExecution(call) : sendPlain(call);
+    return run(call);
   };
-}
-
-function pathOf(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return url;
-  }
 }
 
 /**

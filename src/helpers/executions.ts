@@ -88,7 +88,8 @@ export function createExecutions({ client, auth, log }: Core): Executions {
   async function execute<K extends ExecutionKind>(kind: K, body: ExecutionBody<K>, options?: RequestOptions): Promise<ExecutionResponse> {
     checkKind(kind);
     const path = `/v1/executions/${kind}`;
-    const { data, error, response } = await post(path, { body, signal: options?.signal, [CALL_OPTIONS]: callOptions(options) });
+    const init = options === undefined ? { body } : { body, signal: options.signal, [CALL_OPTIONS]: callOptions(options) };
+    const { data, error, response } = await post(path, init);
     const referenceId = (body as { reference_id?: string }).reference_id;
     if (!response.ok) {
       const secrets = [...valuesAt(body, policyFor('POST', path).secrets ?? []), ...auth.secrets()];
@@ -138,7 +139,7 @@ export function createExecutions({ client, auth, log }: Core): Executions {
         if (execution === null) {
           throw apiError(response, { detail: 'Not Found' }, {
             referenceId,
-            context: `No ${kind} execution with reference_id ${referenceId} (it never landed; execute it first)`,
+            context: `No ${kind} ${referenceId}: it never landed`,
           });
         }
         if (execution.status !== last?.status) onStatus?.(execution);
@@ -163,7 +164,7 @@ export function createExecutions({ client, auth, log }: Core): Executions {
       if (left <= 0 || (strict && next > left)) {
         if (left > 0) await sleep(left, signal);
         throw new DollrWaitTimeoutError(
-          `${kind} ${referenceId} still ${last?.status ?? 'unknown'} after ${maxWaitMs} ms; it may yet settle: look it up later`,
+          `${kind} ${referenceId} still ${last?.status ?? 'unknown'} after ${maxWaitMs} ms`,
           referenceId,
           last,
         );
