@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exec, killAll, tail } from './exec.js';
+import { exec, killAll, tail } from '../lib/exec.js';
 import { PINS, type RuntimePin } from './pins.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { exec, killAll, tail } from './exec.js';
+import { exec, killAll, tail } from '../lib/exec.js';
 import { CACHE_DIR, ROOT, ensureRuntime, pruneStale, type Installed } from './install.js';
 import { PINS } from './pins.js';
 import { refusedUrl, startSmokeServer, type SmokeSecrets } from './server.js';

@@ -1,6 +1,7 @@
 /**
- * Child processes for the runtime matrix: time-bounded, each in its own process group so a
- * timeout also ends anything it started, and tracked so an interrupted run ends them too.
+ * Child processes for the scripts (package checks, runtime matrix): time-bounded, each in its
+ * own process group so a timeout also ends anything it started (npm's scripts, a consumer's
+ * Prism), and tracked so an interrupted run ends them too.
  */
 import { spawn } from 'node:child_process';
 
@@ -9,6 +10,8 @@ export interface ExecResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** stdout and stderr interleaved in arrival order (a spawn error appended). */
+  output: string;
   timedOut: boolean;
   /** The command could not be started at all (missing binary, not executable). */
   spawnError?: string;
@@ -39,12 +42,14 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
     if (pid !== undefined) live.add(pid);
     let stdout = '';
     let stderr = '';
+    let output = '';
     let pending = '';
     let timedOut = false;
     let spawnError: string | undefined;
     child.stdout.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       stdout = (stdout + text).slice(-LIMIT);
+      output = (output + text).slice(-LIMIT);
       if (options.onLine) {
         const lines = (pending + text).split('\n');
         pending = lines.pop() ?? '';
@@ -52,7 +57,9 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
       }
     });
     child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-LIMIT);
+      const text = chunk.toString('utf8');
+      stderr = (stderr + text).slice(-LIMIT);
+      output = (output + text).slice(-LIMIT);
     });
     const timer = setTimeout(() => {
       timedOut = true;
@@ -65,7 +72,8 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
       clearTimeout(timer);
       if (pid !== undefined) live.delete(pid);
       if (pending && options.onLine) options.onLine(pending);
-      const result: ExecResult = { code, signal, stdout, stderr, timedOut, ms: performance.now() - started };
+      if (spawnError !== undefined) output += `\n${spawnError}`;
+      const result: ExecResult = { code, signal, stdout, stderr, output, timedOut, ms: performance.now() - started };
       if (spawnError !== undefined) result.spawnError = spawnError;
       resolve(result);
     };
