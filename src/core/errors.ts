@@ -4,7 +4,7 @@
  * secret or the passcode code. Errors never keep the request, its headers or the client
  * options, so every own enumerable field is safe to serialize.
  */
-import type { RawValidationIssue, ValidationIssue } from './types.js';
+import type { ExecutionResponse, RawValidationIssue, ValidationIssue } from './types.js';
 import { redactJson, redactText } from './redact.js';
 
 /** Base class of every error this package throws. */
@@ -106,12 +106,12 @@ export class DollrConnectionError extends DollrError {
 export class DollrTimeoutError extends DollrConnectionError {}
 
 /** `waitForExecution` reached `maxWaitMs` before the execution was COMPLETED or FAILED. */
-export class DollrWaitTimeoutError<T = unknown> extends DollrError {
+export class DollrWaitTimeoutError extends DollrError {
   declare readonly referenceId: string;
   /** The last ExecutionResponse seen, or `null` if no lookup answered. */
-  declare readonly lastStatus: T | null;
+  declare readonly lastStatus: ExecutionResponse | null;
 
-  constructor(message: string, referenceId: string, lastStatus: T | null) {
+  constructor(message: string, referenceId: string, lastStatus: ExecutionResponse | null) {
     super(message);
     this.referenceId = referenceId;
     this.lastStatus = lastStatus;

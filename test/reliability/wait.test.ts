@@ -174,7 +174,7 @@ describe('waitForExecution', () => {
     expect(Date.now() - started).toBe(20_000);
     expect(error).toBeInstanceOf(DollrWaitTimeoutError);
     expect(error).toBeInstanceOf(DollrError);
-    const e = error as DollrWaitTimeoutError<ExecutionResponse>;
+    const e = error as DollrWaitTimeoutError;
     expect(e.referenceId).toBe(referenceId);
     const last = s.polls.length;
     expect(last).toBeGreaterThan(2);

@@ -1,6 +1,7 @@
 // Compile-time contract of the public types (checked by tsc and vitest typecheck).
 import { describe, expectTypeOf, it } from 'vitest';
 import { createDollrClient, createPasscode, serverDevice } from '../../src/index.js';
+import type { DollrConnectionError, DollrWaitTimeoutError } from '../../src/index.js';
 import type {
   ExecutionBody,
   ExecutionKind,
@@ -163,5 +164,12 @@ describe('executions', () => {
     void client.execute('collection', body);
     // @ts-expect-error not a kind
     void client.execute('withdrawal', body);
+  });
+});
+
+describe('errors', () => {
+  it('DollrWaitTimeoutError carries the last ExecutionResponse', () => {
+    expectTypeOf<DollrWaitTimeoutError['lastStatus']>().toEqualTypeOf<ExecutionResponse | null>();
+    expectTypeOf<DollrConnectionError['processed']>().toEqualTypeOf<false | 'unknown'>();
   });
 });
