@@ -18,7 +18,7 @@ import type { BackoffOptions, ResolvedBackoff } from './retry.js';
 import { checkBaseUrl, createTransport } from './transport.js';
 import type { FetchLike } from './transport.js';
 import type { DollrPaths, HttpMethod, PathsFor } from './types.js';
-import { check, isFilled, isObject } from './validate.js';
+import { check, checkTimeout, count, isFilled, isObject } from './validate.js';
 import { DEFAULT_USER_AGENT } from './version.js';
 
 export const DEFAULT_BASE_URL = 'https://api.heydollr.app';
@@ -74,20 +74,6 @@ export interface Core {
   client: CoreClient;
   auth: AuthProvider;
   log: Log;
-}
-
-/** A non-negative integer option: `fallback` when undefined. */
-export function count<F extends number | undefined>(value: unknown, field: string, fallback: F): number | F {
-  if (value === undefined) return fallback;
-  check(Number.isInteger(value) && (value as number) >= 0, field, 'be a non-negative integer');
-  return value as number;
-}
-
-/** A positive number of milliseconds: `fallback` when undefined. */
-export function checkTimeout<F extends number | undefined>(value: unknown, field: string, fallback: F): number | F {
-  if (value === undefined) return fallback;
-  check(typeof value === 'number' && value > 0, field, 'be a positive number of milliseconds');
-  return value;
 }
 
 export function createCore(options: DollrClientOptions): Core {

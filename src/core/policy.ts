@@ -7,6 +7,7 @@
  * repeated once it may have been processed.
  */
 import type { OperationKey } from '../generated/operations.js';
+import { valuesAt } from './redact.js';
 
 /**
  * - `safe`: no effect, or the same effect however often it is sent (reads, the token
@@ -97,6 +98,11 @@ export const POLICY: { readonly [K in PolicyKey]: OperationPolicy } = {
   'GET /v1/orders/receipt/number/{order_number}': safe,
   'POST /v1/checkouts/create': once,
 };
+
+/** The values of `policy`'s secret fields in a (parsed) request body: the caller's own secrets. */
+export function secretsIn(policy: OperationPolicy, body: unknown): string[] {
+  return policy.secrets ? valuesAt(body, policy.secrets) : [];
+}
 
 /** What an operation outside the table gets: never repeated once it may have been processed. */
 export const DEFAULT_POLICY: OperationPolicy = once;

@@ -12,9 +12,9 @@ import { DollrConnectionError, DollrInputError, DollrTimeoutError, isReferenceId
 import { LiteRequest } from './lite-request.js';
 import type { Send } from './lite-request.js';
 import type { Log } from './log.js';
-import { policyFor } from './policy.js';
+import { policyFor, secretsIn } from './policy.js';
 import type { OperationPolicy } from './policy.js';
-import { redactJson, redactText, valuesAt } from './redact.js';
+import { redactJson, redactText } from './redact.js';
 import { backoffDelay, errorCode, isRetryableStatus, neverSent, retryAfterMs, sleep } from './retry.js';
 import type { ResolvedBackoff } from './retry.js';
 
@@ -230,15 +230,7 @@ export function createTransport(options: TransportOptions): Send {
   }
 
   function secretsOf(call: Call): string[] {
-    const secrets = auth?.secrets() ?? [];
-    if (call.policy.secrets && call.bodyText !== undefined) {
-      try {
-        secrets.push(...valuesAt(JSON.parse(call.bodyText), call.policy.secrets));
-      } catch {
-        // not JSON: nothing to find by field
-      }
-    }
-    return secrets;
+    return [...(auth?.secrets() ?? []), ...secretsIn(call.policy, safeParse(call.bodyText))];
   }
 
   /**

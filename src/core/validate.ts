@@ -14,3 +14,17 @@ export function check(ok: unknown, field: string, rule: string): asserts ok {
 export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
 export const isFilled = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
+
+/** A non-negative integer option: `fallback` when undefined. */
+export function count<F extends number | undefined>(value: unknown, field: string, fallback: F): number | F {
+  if (value === undefined) return fallback;
+  check(Number.isInteger(value) && (value as number) >= 0, field, 'be a non-negative integer');
+  return value as number;
+}
+
+/** A positive number of milliseconds: `fallback` when undefined. */
+export function checkTimeout<F extends number | undefined>(value: unknown, field: string, fallback: F): number | F {
+  if (value === undefined) return fallback;
+  check(typeof value === 'number' && value > 0, field, 'be a positive number of milliseconds');
+  return value;
+}

@@ -4,17 +4,15 @@
  * `client.POST` gets it too); these helpers turn answers into values or typed errors, and
  * follow an execution to COMPLETED or FAILED, which are outcomes, not errors.
  */
-import { checkTimeout, count } from '../core/client.js';
 import type { Core } from '../core/client.js';
 import { DollrApiError, DollrConnectionError, DollrError, DollrWaitTimeoutError, apiError } from '../core/errors.js';
 import { REFERENCE_ID_RULE, isReferenceId } from '../core/guards.js';
 import { CALL_OPTIONS } from '../core/lite-request.js';
 import type { CallOptions } from '../core/lite-request.js';
-import { policyFor } from '../core/policy.js';
-import { valuesAt } from '../core/redact.js';
+import { policyFor, secretsIn } from '../core/policy.js';
 import { isRetryableStatus, retryAfterMs, sleep } from '../core/retry.js';
 import type { ExecutionResponse, RequestBody } from '../core/types.js';
-import { check } from '../core/validate.js';
+import { check, checkTimeout, count } from '../core/validate.js';
 
 export type ExecutionKind = 'collection' | 'payout' | 'transfer' | 'refund';
 /** The body of `POST /v1/executions/{kind}`, as the API takes it (snake_case), from the spec. */
@@ -92,7 +90,7 @@ export function createExecutions({ client, auth, log }: Core): Executions {
     const { data, error, response } = await post(path, init);
     const referenceId = (body as { reference_id?: string }).reference_id;
     if (!response.ok) {
-      const secrets = [...valuesAt(body, policyFor('POST', path).secrets ?? []), ...auth.secrets()];
+      const secrets = [...secretsIn(policyFor('POST', path), body), ...auth.secrets()];
       throw apiError(response, error, { referenceId, secrets });
     }
     if (data === undefined) throw new DollrError(`${kind} ${referenceId}: the API answered ${response.status} with no body`);

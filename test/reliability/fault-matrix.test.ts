@@ -8,8 +8,6 @@
 // processed the reference_id (never more than once), how many POSTs arrived after it had
 // landed (0, except where the row seeds a reused id), and the result on each surface. Every
 // execution POST must carry the byte-identical body the caller built.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { DollrApiError, DollrConnectionError, DollrTimeoutError, newReferenceId } from '../../src/index.js';
 import type { DollrClient, ExecutionBody, ExecutionKind, PayoutInput } from '../../src/index.js';
@@ -28,6 +26,7 @@ import {
 } from './helpers/fault-server.js';
 import type { FaultServer, Kind } from './helpers/fault-server.js';
 import { executionBody, expectedBody, makeClient, passcode } from './helpers/fixtures.js';
+import { refusedThenOpened } from './helpers/refused-port.js';
 import type { AuthKind } from './helpers/fixtures.js';
 import { PASSCODE_CODE, createErrorCollector, expectNoSecrets } from './helpers/secrets.js';
 
@@ -620,45 +619,24 @@ describe('per-call RequestOptions on execute(), payout() and getExecution()', ()
   });
 });
 
-/** A loopback port nobody listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 describe('connection refused (the execution provably never left)', () => {
   it.each(KINDS)('%s: re-sent with the same bytes, without a lookup, once the server is up', async (kind) => {
     // Attempt 1 meets a closed port; a fault server opened on that port after the refusal
     // must then receive exactly one POST, and no status lookup.
-    const port = await closedPort();
-    let opened: Promise<FaultServer> | undefined;
-    let calls = 0;
-    const countingFetch: typeof fetch = async (input, init) => {
-      calls++;
-      try {
-        return await fetch(input, init);
-      } catch (error) {
-        opened ??= startFaultServer(port);
-        await opened;
-        throw error;
-      }
-    };
-    const client = makeClient(`http://127.0.0.1:${port}`, 'static', { fetch: countingFetch, backoff: { initialDelayMs: 20, maxDelayMs: 50 } });
+    const refused = await refusedThenOpened(startFaultServer);
+    const client = makeClient(refused.url, 'static', { fetch: refused.fetch, backoff: { initialDelayMs: 20, maxDelayMs: 50 } });
     const body = executionBody(kind);
     try {
       const result = await client.execute(kind, body);
-      const late = await opened;
+      const late = await refused.opened();
       if (!late) throw new Error('the first attempt was not refused');
-      expect(calls).toBe(2);
+      expect(refused.calls).toBe(2);
       expect(late.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`POST ${executionPath(kind)}`]);
       expect(late.requests[0]?.body.equals(Buffer.from(JSON.stringify(body)))).toBe(true);
       expect(late.processedCount(body.reference_id)).toBe(1);
       expect(result).toEqual(late.executions.get(body.reference_id)?.response);
     } finally {
-      await (await opened)?.close();
+      await (await refused.opened())?.close();
     }
   });
 });

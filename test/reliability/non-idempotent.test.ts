@@ -5,14 +5,13 @@
 // `client.POST`/`client.request` refuse the path at compile time. The cast below only
 // silences the type checker: at run time it is the very same `client.POST` (the guarded
 // wrapper over openapi-fetch and the retrying transport) a user would reach via `as never`.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { DollrConnectionError } from '../../src/index.js';
 import type { DollrClient } from '../../src/index.js';
 import { ok, startFaultServer, useFaultServer } from './helpers/fault-server.js';
 import type { FaultServer } from './helpers/fault-server.js';
 import { makeClient } from './helpers/fixtures.js';
+import { closedPort, refusedThenOpened } from './helpers/refused-port.js';
 import { createErrorCollector, expectNoSecrets } from './helpers/secrets.js';
 
 const SESSIONS_PATH = '/v1/sessions/payout';
@@ -20,15 +19,6 @@ const sessionBody = { payout_account_id: '18', amount: 10, currency: 'USD' };
 
 type UntypedPost = (path: string, init: { body: unknown }) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
 const untypedPost = (client: DollrClient): UntypedPost => client.POST as unknown as UntypedPost;
-
-/** A loopback port nobody listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 const errors = createErrorCollector();
 const server = useFaultServer();
@@ -67,35 +57,23 @@ describe('non-idempotent POST /v1/sessions/payout', () => {
   it('is retried while the connection is refused (the request provably never left), then lands once', async () => {
     // Attempt 1 meets a closed port; the fake-free proof that it was retried is that a
     // server opened on that port after the refusal receives exactly one request.
-    const port = await closedPort();
-    let opened: Promise<FaultServer> | undefined;
-    let calls = 0;
-    const countingFetch: typeof fetch = async (input, init) => {
-      calls++;
-      try {
-        return await fetch(input, init);
-      } catch (error) {
-        opened ??= startOnPort(port);
-        await opened;
-        throw error;
-      }
-    };
-    const client = makeClient(`http://127.0.0.1:${port}`, 'static', {
-      fetch: countingFetch,
+    const refused = await refusedThenOpened(startOnPort);
+    const client = makeClient(refused.url, 'static', {
+      fetch: refused.fetch,
       backoff: { initialDelayMs: 20, maxDelayMs: 50 },
     });
     try {
       const { data, response } = await untypedPost(client)(SESSIONS_PATH, { body: sessionBody });
-      const lateServer = await opened;
+      const lateServer = await refused.opened();
       expect(lateServer).toBeDefined();
-      expect(calls).toBe(2);
+      expect(refused.calls).toBe(2);
       expect(response.status).toBe(200);
       expect(data).toMatchObject({ status: 'PENDING' });
       const seen = lateServer?.on(SESSIONS_PATH) ?? [];
       expect(seen).toHaveLength(1);
       expect(seen[0]?.body.toString('utf8')).toBe(JSON.stringify(sessionBody));
     } finally {
-      await (await opened)?.close();
+      await (await refused.opened())?.close();
     }
   });
 
