@@ -140,7 +140,7 @@ export function recordAttempts(response: Response, attempts: number): void {
   attemptCounts.set(response, attempts);
 }
 
-export function requestIdOf(headers: Headers): string | undefined {
+function requestIdOf(headers: Headers): string | undefined {
   return headers.get('x-request-id') ?? headers.get('request-id') ?? undefined;
 }
 

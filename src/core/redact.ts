@@ -6,10 +6,10 @@
  * must not turn `amount 1234.00 LRD` into `amount [redacted].00 LRD`.
  */
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /** Shorter secrets are only redacted where they stand alone (a whole JSON string, a known field). */
-export const MIN_FREE_TEXT_SECRET = 8;
+const MIN_FREE_TEXT_SECRET = 8;
 
 /** Fields whose values are secrets wherever they appear in a body. */
 const SECRET_FIELDS = new Set(['client_secret', 'access_token', 'refresh_token', 'authorization', 'passcode']);

@@ -1,8 +1,7 @@
 /**
- * Retry policy: which requests may be sent again, and when. The rule that matters most:
- * a POST that can move money or create a resource is never repeated unless repeating it
- * is provably harmless (an execution with its reference_id, or a request that never left).
- * Which URLs are executions is decided once per client, in the transport.
+ * When to try again, and what a failure proves: backoff and Retry-After timing, retryable
+ * statuses, and whether a fetch failure shows that no byte left (refused, DNS). Which
+ * operations may be repeated at all is the policy table's call (policy.ts), not this file's.
  */
 
 export interface BackoffOptions {
@@ -20,9 +19,6 @@ export interface BackoffOptions {
 export type ResolvedBackoff = Required<BackoffOptions>;
 
 export const DEFAULT_BACKOFF: ResolvedBackoff = { initialDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60_000 };
-
-/** Methods that are idempotent by definition: always retry-safe. */
-export const SAFE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 

@@ -28,7 +28,7 @@ function toId(value: unknown, field: string): string {
 }
 
 /** Validates the input and builds the exact body sent (and, if it never landed, re-sent) for this payout. */
-export function buildPayoutBody(input: PayoutInput): PayoutRequest {
+function buildPayoutBody(input: PayoutInput): PayoutRequest {
   check(isObject(input), 'payout', 'be called with an input object');
   const body = {
     session_id: toId(input.sessionId, 'session_id'),
