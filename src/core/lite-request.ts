@@ -3,6 +3,7 @@
  * Building a real undici `Request` per call costs about a third of loopback throughput;
  * this keeps only what openapi-fetch, middleware and our transport read.
  */
+
 /** Per-call overrides of the client's transport options (`execute`, `payout`, `getExecution`). */
 export interface CallOptions {
   timeoutMs?: number | undefined;

@@ -1,6 +1,7 @@
 /**
- * dollr-client/testing: run your integration against a real Prism mock (or validation
- * proxy) of the Dollr spec. Node-only (it spawns processes and opens sockets); the main
+ * dollr-client/testing: run your integration against a stateful sandbox of the Dollr API
+ * (startSandbox, also the dollr-sandbox command) or a real Prism mock or validation proxy of
+ * the spec (startMockServer). Node-only (it spawns processes and opens sockets); the main
  * entry stays runtime-neutral.
  */
 export { startMockServer } from './prism.js';
