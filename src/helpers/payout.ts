@@ -1,6 +1,4 @@
 /** `client.payout()`: camelCase input validated and turned into the exact body `execute('payout')` sends. */
-import { assertExecutionBody } from '../core/guards.js';
-import { policyFor } from '../core/policy.js';
 import type { ExecutionResponse, Passcode, PayoutRequest } from '../core/types.js';
 import { check, isObject } from '../core/validate.js';
 import type { Executions, RequestOptions } from './executions.js';
@@ -27,17 +25,18 @@ function toId(value: unknown, field: string): string {
   return String(value);
 }
 
-/** Validates the input and builds the exact body sent (and, if it never landed, re-sent) for this payout. */
+/**
+ * Builds the exact body sent (and, if it never landed, re-sent) for this payout. The ids are
+ * checked here; reference_id and passcode by the execution guard in front of every POST.
+ */
 function buildPayoutBody(input: PayoutInput): PayoutRequest {
   check(isObject(input), 'payout', 'be called with an input object');
-  const body = {
+  return {
     session_id: toId(input.sessionId, 'session_id'),
     payout_account_id: toId(input.payoutAccountId, 'payout_account_id'),
     reference_id: input.referenceId,
     passcode: input.passcode,
   };
-  assertExecutionBody(body, policyFor('POST', '/v1/executions/payout'));
-  return body;
 }
 
 export function createPayout({ execute }: Pick<Executions, 'execute'>) {
