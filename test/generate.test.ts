@@ -9,6 +9,7 @@ import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExpectStatic } from 'vitest';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { runGenerate } from '../scripts/lib/cli.js';
 import { buildOutputs } from '../scripts/lib/codegen.js';
 import { diffSpecs, formatSummary } from '../scripts/lib/diff-spec.js';
 import { validateSpec } from '../scripts/lib/validate-spec.js';
@@ -25,14 +26,30 @@ interface RunResult {
   stderr: string;
 }
 
-/** Run the real CLI; never throws, so tests assert on exit code and output. */
-function runCli(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+const joinLines = (lines: string[]): string => lines.map((l) => `${l}\n`).join('');
+
+/**
+ * The generate command in-process (scripts/lib/cli.ts, the code the CLI wraps): the same
+ * arguments, environment and output, without a TypeScript runner spawned per case.
+ */
+async function runCli(args: string[], env: Record<string, string> = {}, cwd = REPO): Promise<RunResult> {
   const baseEnv = { ...process.env };
   // A stray DOLLR_OPENAPI_URL in the developer's shell must not leak into tests.
   delete baseEnv.DOLLR_OPENAPI_URL;
   delete baseEnv.DOLLR_OPENAPI_TIMEOUT_MS;
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runGenerate(args, { env: { ...baseEnv, ...env }, cwd, out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, stdout: joinLines(out), stderr: joinLines(err) };
+}
+
+/** The real CLI process (scripts/generate.ts under tsx): proves the wrapper passes argv, output and exit code through. */
+function spawnCli(args: string[]): Promise<RunResult> {
+  const env = { ...process.env };
+  delete env.DOLLR_OPENAPI_URL;
+  delete env.DOLLR_OPENAPI_TIMEOUT_MS;
   return new Promise((done) => {
-    execFile(TSX, ['scripts/generate.ts', ...args], { cwd: REPO, env: { ...baseEnv, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(TSX, ['scripts/generate.ts', ...args], { cwd: REPO, env, timeout: 30_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       done({ code, stdout, stderr: stderr.replace(/^npm warn.*\n/gm, '') });
     });
@@ -275,7 +292,7 @@ describe('generate: bad input is rejected and touches nothing', { timeout: 40_00
     ['a non-local $ref', external, /\$ref "shared\.yaml#\/ExecutionResponse" at components\.schemas\.ExecutionResponse is not local/],
   ];
 
-  // Each case spawns the CLI (~2 s); they share nothing, so run them side by side.
+  // They share nothing, so run them side by side.
   it.concurrent.for(cases)('%s', async ([name, content, message], { expect }) => {
     const root = await freshRoot();
     const before = await snapshot(root);
@@ -383,6 +400,25 @@ describe('generate --check', () => {
     const run = await runCli(['--check']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
+  });
+});
+
+describe('the generate CLI process', { timeout: 40_000 }, () => {
+  it('exits 0 on the committed snapshot and prints its one line', async () => {
+    const run = await spawnCli(['--check']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(expectOneLine(run.stdout)).toMatch(/^generate --check: OK/);
+  });
+
+  it('exits non-zero with one line on stderr for a bad argument, touching nothing', async () => {
+    const root = await freshRoot();
+    const before = await snapshot(root);
+    const run = await spawnCli(['--root', root, '--from']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(expectOneLine(run.stderr)).toMatch(/^generate: --from needs a value/);
+    expect(await snapshot(root)).toEqual(before);
   });
 });
 
