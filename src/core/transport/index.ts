@@ -363,7 +363,7 @@ export function createTransport(options: TransportOptions): Send {
       policy,
       headers: request.headers,
       body,
-      signal: request.signal,
+      signal: perCall?.signal ?? request.signal,
       timeoutMs: perCall?.timeoutMs ?? options.timeoutMs,
       maxRetries: perCall?.maxRetries ?? options.maxRetries,
       fetch: perCall?.fetch ?? options.fetch,
