@@ -52,6 +52,7 @@ function copy(body: Record<string, unknown>): Record<string, unknown> {
   }
 }
 
+/** Starts a stateful local Dollr API with fault injection on loopback (see docs/sandbox.md). */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const config: SandboxConfig = {
     settleAfterMs: positive(options.settleAfterMs, 'settleAfterMs', DEFAULTS.settleAfterMs, true),

@@ -5,14 +5,20 @@
  */
 import type { operations } from '../../generated/operations.js';
 
+/** The four kinds of money movement, as in `/v1/executions/{kind}`. */
 export type ExecutionKind = 'collection' | 'payout' | 'transfer' | 'refund';
+/** An execution's status: PENDING, then PROCESSING, then COMPLETED or FAILED. */
 export type ExecutionStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
 
+/** The client credentials the sandbox's token endpoint accepts (test values, never real ones). */
 export interface SandboxCredentials {
+  /** `client_id` of the token request. */
   clientId: string;
+  /** `client_secret` of the token request. */
   clientSecret: string;
 }
 
+/** The payout passcode the sandbox accepts. */
 export interface SandboxPasscode {
   /** The merchant passcode code that payout executions accept. */
   code: string;
@@ -20,6 +26,7 @@ export interface SandboxPasscode {
   phone: string;
 }
 
+/** Options of startSandbox(); every one has a default. */
 export interface SandboxOptions {
   /** Port to listen on. Default 0: a free port chosen by the OS. */
   port?: number;
@@ -61,6 +68,7 @@ type Concrete<P extends string> = P extends `${infer Head}{${string}}${infer Tai
 export type SandboxPath = SpecTemplate | Concrete<Versioned<SpecTemplate>>;
 
 /** An injected fault for the next matching request(s). */
+/** What an injected fault does to the requests it matches (see docs/sandbox.md). */
 export type SandboxFault =
   /** Destroy the connection as soon as the request arrives: nothing is processed. */
   | 'reset-before'
@@ -71,18 +79,39 @@ export type SandboxFault =
    * processed; with `processed: true` the request is processed first (the payout lands, then the
    * gateway answers 503), and the body is FastAPI's `{"detail": ...}` unless `body` is given.
    */
-  | { status: number; processed?: boolean; retryAfter?: number | string; body?: unknown }
+  | {
+      /** The status to answer. */
+      status: number;
+      /** True: process the request first. */
+      processed?: boolean;
+      /** `Retry-After` to send: seconds or an HTTP date. */
+      retryAfter?: number | string;
+      /** The body to answer instead of `{"detail": ...}`. */
+      body?: unknown;
+    }
   /** Answer a redirect (301, 302, 303, 307 or 308; default 307) to `redirect`, processing nothing. */
-  | { redirect: string; status?: 301 | 302 | 303 | 307 | 308 }
+  | {
+      /** The `Location` to answer. */
+      redirect: string;
+      /** The redirect status (default 307). */
+      status?: 301 | 302 | 303 | 307 | 308;
+    }
   /** Process the request, then answer this many milliseconds late. */
-  | { delayMs: number }
+  | {
+      /** Milliseconds to wait before answering. */
+      delayMs: number;
+    }
   /** Process the request, then send the answer one byte every `dripMs` milliseconds. */
-  | { dripMs: number }
+  | {
+      /** Milliseconds between two bytes of the answer. */
+      dripMs: number;
+    }
   /** Process the request, send the headers, never finish the body (held until the client gives up or close()). */
   | 'stall'
   /** Process the request, declare the full content-length, send half the body, close the connection. */
   | 'truncate';
 
+/** A fault for the next `times` requests matching `method` and `path`. */
 export interface SandboxInjection {
   /** HTTP method to match (any when omitted). */
   method?: string;
@@ -92,19 +121,25 @@ export interface SandboxInjection {
    * Anything else throws, naming the closest templates.
    */
   path: SandboxPath | RegExp;
+  /** What happens to the matching requests. */
   fault: SandboxFault;
   /** How many matching requests get the fault. Default 1. */
   times?: number;
 }
 
+/** How an execution settles once `settleAfterMs` has passed. */
 export interface SandboxOutcome {
+  /** The final status. */
   status: 'COMPLETED' | 'FAILED';
   /** For FAILED: the payout's `wallet_message`, or the other kinds' `gateway_message`. */
   message?: string;
 }
 
+/** An execution the sandbox processed. */
 export interface SandboxExecution {
+  /** Which of the four kinds. */
   kind: ExecutionKind;
+  /** Its reference id, as first sent. */
   referenceId: string;
   /** The execution body as the sandbox received it. */
   body: Record<string, unknown>;
@@ -116,6 +151,7 @@ export interface SandboxExecution {
 
 /** One request that reached the API side of the sandbox (the control surface is not logged). */
 export interface SandboxRequest {
+  /** HTTP method. */
   method: string;
   /** The path without its query string (at most 512 characters). */
   path: string;
@@ -131,10 +167,13 @@ export interface SandboxRequest {
   referenceId: string | null;
 }
 
+/** A running sandbox, from startSandbox(). */
 export interface Sandbox {
   /** Base URL, e.g. `http://127.0.0.1:43123`. */
   readonly url: string;
+  /** The credentials its token endpoint accepts. */
   readonly credentials: SandboxCredentials;
+  /** The passcode its payout executions accept. */
   readonly passcode: SandboxPasscode;
   /** Bearer token for the control surface; required over HTTP only when bound to a non-loopback host. */
   readonly controlToken: string;
