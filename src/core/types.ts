@@ -38,8 +38,31 @@ export type QueryParams<M extends string, P extends PathsFor<M>> =
 
 /** Request body of `POST /v1/executions/payout`. */
 export type PayoutRequest = RequestBody<'post', '/v1/executions/payout'>;
-/** What every execution and every status lookup returns. */
+/**
+ * What every execution and every status lookup returns, exactly as the spec declares it
+ * (`status` is a plain `string` there). The helpers return {@link Execution} instead.
+ */
 export type ExecutionResponse = ResponseData<'post', '/v1/executions/payout'>;
+
+/** The four kinds of money movement; each has a session, an execution and a status endpoint. */
+export type ExecutionKind = 'collection' | 'payout' | 'transfer' | 'refund';
+
+/**
+ * Where an execution stands: `PENDING` -> `PROCESSING` -> `COMPLETED` | `FAILED`.
+ * `PROCESSING` can last minutes (mobile money) and is not a failure.
+ */
+export type ExecutionStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
+
+/**
+ * An execution as `execute`, `payout`, `getExecution` and `waitForExecution` return it: the
+ * spec's `ExecutionResponse` with `status` typed, so a misspelled status does not compile.
+ * A status outside the four at run time is passed through as is, logged at warn, and treated
+ * as not final.
+ */
+export interface Execution extends Omit<ExecutionResponse, 'status'> {
+  /** One of the four statuses; see {@link ExecutionStatus}. */
+  status: ExecutionStatus;
+}
 /** `passcode` of a payout request: the merchant passcode plus the device it is sent from. */
 export type Passcode = PayoutRequest['passcode'];
 /** `passcode.device` of a payout request. */

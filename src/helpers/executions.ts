@@ -11,39 +11,48 @@ import { CALL_OPTIONS } from '../core/lite-request.js';
 import type { CallOptions } from '../core/lite-request.js';
 import { policyFor, secretsIn } from '../core/policy.js';
 import { isRetryableStatus, retryAfterMs, sleep } from '../core/retry.js';
-import type { ExecutionResponse, RequestBody } from '../core/types.js';
+import type { Execution, ExecutionKind, ExecutionStatus, RequestBody } from '../core/types.js';
+import type { Log } from '../core/log.js';
 import { check, checkTimeout, count } from '../core/validate.js';
 
-export type ExecutionKind = 'collection' | 'payout' | 'transfer' | 'refund';
 /** The body of `POST /v1/executions/{kind}`, as the API takes it (snake_case), from the spec. */
 export type ExecutionBody<K extends ExecutionKind> = RequestBody<'post', `/v1/executions/${K}`>;
-export type ExecutionStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
 
-/** Per-call overrides of the client's options. */
+/** Per-call overrides of the client's options, the last argument of `execute`, `payout` and `getExecution`. */
 export interface RequestOptions {
+  /** Aborts the call at once (rejecting with the signal's reason); an abort is never retried. Default: none. */
   signal?: AbortSignal;
-  /** Per-attempt timeout in ms (until response headers). */
+  /** Per-attempt timeout in milliseconds, until response headers. Default: the client's `timeoutMs` (30000). */
   timeoutMs?: number;
-  /** Re-sends after the first attempt (status lookups are bounded separately). */
+  /** Re-sends after the first attempt (status lookups are bounded separately). Default: the client's `maxRetries` (2). */
   maxRetries?: number;
 }
 
+/** Options of `waitForExecution`. */
 export interface WaitOptions {
+  /** Stops waiting at once, rejecting with the signal's reason. Default: none. */
   signal?: AbortSignal;
-  /** First delay between status lookups; grows while PROCESSING. Default 3000 ms. */
+  /** First delay between status lookups, in milliseconds; grows 1.5x per lookup while PROCESSING, up to 30000. Default 3000. */
   pollIntervalMs?: number;
-  /** Give up with DollrWaitTimeoutError after this long. Default 10 minutes. */
+  /** Gives up with DollrWaitTimeoutError after this many milliseconds. Default 600000 (10 minutes). */
   maxWaitMs?: number;
-  /** Called once per change of status, with the ExecutionResponse that showed it. */
-  onStatus?: (execution: ExecutionResponse) => void;
+  /** Called once per change of status, with the execution that showed it. Default: none. */
+  onStatus?: (execution: Execution) => void;
 }
 
-/** COMPLETED and FAILED are final; PENDING and PROCESSING are not (PROCESSING can last minutes). */
-export function isFinalStatus(status: string): status is 'COMPLETED' | 'FAILED' {
+/** The two statuses that end an execution. */
+export type FinalStatus = Extract<ExecutionStatus, 'COMPLETED' | 'FAILED'>;
+
+/**
+ * True for COMPLETED and FAILED, the final statuses; PENDING, PROCESSING (which can last
+ * minutes) and any status outside the four are not final. Narrows `Execution['status']`.
+ */
+export function isFinalStatus(status: string): status is FinalStatus {
   return status === 'COMPLETED' || status === 'FAILED';
 }
 
 const KINDS: readonly string[] = ['collection', 'payout', 'transfer', 'refund'] satisfies ExecutionKind[];
+const STATUSES: readonly string[] = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'] satisfies ExecutionStatus[];
 const POLL_MAX_MS = 30_000;
 const POLL_GROWTH = 1.5;
 
@@ -60,30 +69,45 @@ function callOptions(options: RequestOptions | undefined): CallOptions {
   };
 }
 
+/**
+ * The spec types `status` as any string; we type it as the four Dollr documents. A status
+ * outside them is passed through (it is what the server said), logged at warn, and never
+ * final, so a new status can only make the client wait longer, never stop early.
+ */
+function toExecution(data: unknown, log: Log): Execution {
+  const execution = data as Execution;
+  const status: unknown = execution.status;
+  if (!STATUSES.includes(status as string)) {
+    log.warn(`${execution.reference_id}: unknown execution status ${JSON.stringify(status)}, treated as not final`);
+  }
+  return execution;
+}
+
 /** 408, 429, 5xx and lost connections: worth another look later. */
 function isTransient(error: unknown): boolean {
   return error instanceof DollrConnectionError || (error instanceof DollrApiError && isRetryableStatus(error.status));
 }
 
+/** The execution helpers of a client (internal: users see them on DollrClient). */
 export interface Executions {
   /**
-   * Sends an execution and resolves to its ExecutionResponse. If the answer is lost, the
+   * Sends an execution and resolves to the Execution Dollr answered (`PENDING` as a rule). If the answer is lost, the
    * client looks the reference_id up before sending again, so it is never sent twice.
    * Throws DollrInputError (nothing sent), DollrApiError (refused), or DollrConnectionError /
    * DollrTimeoutError with `processed: 'unknown'` when even the status lookup could not tell.
    */
-  execute<K extends ExecutionKind>(kind: K, body: ExecutionBody<K>, options?: RequestOptions): Promise<ExecutionResponse>;
+  execute<K extends ExecutionKind>(kind: K, body: ExecutionBody<K>, options?: RequestOptions): Promise<Execution>;
   /** The execution with this reference_id, or `null` when Dollr has none (404: it never landed). */
-  getExecution(kind: ExecutionKind, referenceId: string, options?: RequestOptions): Promise<ExecutionResponse | null>;
+  getExecution(kind: ExecutionKind, referenceId: string, options?: RequestOptions): Promise<Execution | null>;
   /** Polls the status until COMPLETED or FAILED (both resolve); rejects with DollrWaitTimeoutError after `maxWaitMs`. */
-  waitForExecution(kind: ExecutionKind, referenceId: string, options?: WaitOptions): Promise<ExecutionResponse>;
+  waitForExecution(kind: ExecutionKind, referenceId: string, options?: WaitOptions): Promise<Execution>;
 }
 
 export function createExecutions({ client, auth, log }: Core): Executions {
   const post = client.POST as unknown as Untyped;
   const get = client.GET as unknown as Untyped;
 
-  async function execute<K extends ExecutionKind>(kind: K, body: ExecutionBody<K>, options?: RequestOptions): Promise<ExecutionResponse> {
+  async function execute<K extends ExecutionKind>(kind: K, body: ExecutionBody<K>, options?: RequestOptions): Promise<Execution> {
     checkKind(kind);
     const path = `/v1/executions/${kind}`;
     const init = options === undefined ? { body } : { body, signal: options.signal, [CALL_OPTIONS]: callOptions(options) };
@@ -94,7 +118,7 @@ export function createExecutions({ client, auth, log }: Core): Executions {
       throw apiError(response, error, { referenceId, secrets });
     }
     if (data === undefined) throw new DollrError(`${kind} ${referenceId}: the API answered ${response.status} with no body`);
-    return data as ExecutionResponse;
+    return toExecution(data, log);
   }
 
   /** One status lookup: the execution, `null` for 404, or a thrown DollrApiError. */
@@ -106,7 +130,7 @@ export function createExecutions({ client, auth, log }: Core): Executions {
     });
     if (response.status === 404) return { execution: null, response };
     if (!response.ok) throw apiError(response, error, { referenceId, secrets: auth.secrets() });
-    return { execution: data as ExecutionResponse, response };
+    return { execution: toExecution(data, log), response };
   }
 
   function checkLookup(kind: unknown, referenceId: unknown): asserts referenceId is string {
@@ -114,12 +138,12 @@ export function createExecutions({ client, auth, log }: Core): Executions {
     check(isReferenceId(referenceId), 'referenceId', REFERENCE_ID_RULE);
   }
 
-  async function getExecution(kind: ExecutionKind, referenceId: string, options?: RequestOptions): Promise<ExecutionResponse | null> {
+  async function getExecution(kind: ExecutionKind, referenceId: string, options?: RequestOptions): Promise<Execution | null> {
     checkLookup(kind, referenceId);
     return (await lookup(kind, referenceId, options?.signal, callOptions(options))).execution;
   }
 
-  async function waitForExecution(kind: ExecutionKind, referenceId: string, options: WaitOptions = {}): Promise<ExecutionResponse> {
+  async function waitForExecution(kind: ExecutionKind, referenceId: string, options: WaitOptions = {}): Promise<Execution> {
     checkLookup(kind, referenceId);
     let delay = checkTimeout(options.pollIntervalMs, 'pollIntervalMs', 3_000);
     const maxWaitMs = checkTimeout(options.maxWaitMs, 'maxWaitMs', 10 * 60_000);
@@ -127,7 +151,7 @@ export function createExecutions({ client, auth, log }: Core): Executions {
     const deadline = Date.now() + maxWaitMs;
     // One loop of retries only: this one. Each lookup is a single attempt.
     const call: CallOptions = { maxRetries: 0 };
-    let last: ExecutionResponse | null = null;
+    let last: Execution | null = null;
     for (;;) {
       if (signal?.aborted) throw signal.reason;
       let next = delay;

@@ -16,6 +16,6 @@ export type {
   SandboxInjection,
   SandboxOutcome,
   SandboxExecution,
-  ExecutionKind,
-  ExecutionStatus,
 } from './sandbox/index.js';
+// One definition of the kinds and statuses: the main entry's.
+export type { ExecutionKind, ExecutionStatus } from '../index.js';
