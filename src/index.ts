@@ -13,7 +13,7 @@ export type { BackoffOptions } from './core/retry.js';
 export type { FetchLike } from './core/transport.js';
 export type { PayoutInput } from './helpers/payout.js';
 export { isFinalStatus } from './helpers/executions.js';
-export type { ExecutionBody, FinalStatus, RequestOptions, WaitOptions } from './helpers/executions.js';
+export type { ExecutionBody, RequestOptions, WaitOptions } from './helpers/executions.js';
 export { createPasscode, serverDevice } from './helpers/passcode.js';
 export type { CreatePasscodeOptions, ServerDeviceOptions } from './helpers/passcode.js';
 export { newReferenceId, isReferenceId } from './helpers/reference-id.js';

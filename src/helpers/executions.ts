@@ -40,14 +40,11 @@ export interface WaitOptions {
   onStatus?: (execution: Execution) => void;
 }
 
-/** The two statuses that end an execution. */
-export type FinalStatus = Extract<ExecutionStatus, 'COMPLETED' | 'FAILED'>;
-
 /**
  * True for COMPLETED and FAILED, the final statuses; PENDING, PROCESSING (which can last
  * minutes) and any status outside the four are not final. Narrows `Execution['status']`.
  */
-export function isFinalStatus(status: string): status is FinalStatus {
+export function isFinalStatus(status: string): status is 'COMPLETED' | 'FAILED' {
   return status === 'COMPLETED' || status === 'FAILED';
 }
 
