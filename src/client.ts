@@ -14,6 +14,11 @@ import type { PayoutInput } from './helpers/payout.js';
  */
 export interface DollrClient extends CoreClient, Executions {
   /**
+   * openapi-fetch's `request(method, path, init)`, with the method written `'post'` or `'POST'`:
+   * `client.request('POST', '/v1/sessions/payout', { body })`.
+   */
+  request: CoreClient['request'];
+  /**
    * Executes a payout from camelCase input (ids may be numbers) and resolves to its
    * Execution: `execute('payout', ...)` with the body built and checked for you. The one
    * method that does not take the API's field names; see PayoutInput for why.
