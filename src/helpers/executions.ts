@@ -11,7 +11,7 @@ import { CALL_OPTIONS } from '../core/lite-request.js';
 import type { CallOptions } from '../core/lite-request.js';
 import { policyFor, secretsIn } from '../core/policy.js';
 import { isRetryableStatus, retryAfterMs, sleep } from '../core/retry.js';
-import type { Execution, ExecutionKind, ExecutionStatus, RequestBody } from '../core/types.js';
+import type { Execution, ExecutionKind, RequestBody } from '../core/types.js';
 import type { Log } from '../core/log.js';
 import { check, checkTimeout, count } from '../core/validate.js';
 
@@ -49,7 +49,6 @@ export function isFinalStatus(status: string): status is 'COMPLETED' | 'FAILED' 
 }
 
 const KINDS: readonly string[] = ['collection', 'payout', 'transfer', 'refund'] satisfies ExecutionKind[];
-const STATUSES: readonly string[] = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'] satisfies ExecutionStatus[];
 const POLL_MAX_MS = 30_000;
 const POLL_GROWTH = 1.5;
 
@@ -73,9 +72,9 @@ function callOptions(options: RequestOptions | undefined): CallOptions {
  */
 function toExecution(data: unknown, log: Log): Execution {
   const execution = data as Execution;
-  const status: unknown = execution.status;
-  if (!STATUSES.includes(status as string)) {
-    log.warn(`${execution.reference_id}: unknown execution status ${JSON.stringify(status)}, treated as not final`);
+  const status: string = execution.status;
+  if (!isFinalStatus(status) && status !== 'PENDING' && status !== 'PROCESSING') {
+    log.warn(`${execution.reference_id}: unknown status ${JSON.stringify(status)}, not final`);
   }
   return execution;
 }
