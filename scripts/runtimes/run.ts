@@ -2,9 +2,10 @@
  * `npm run test:runtimes`: runs test/runtimes/smoke.mjs against the built main entry on the
  * Node running this script, the pinned Node 22 and 24, Bun and Deno (installed from the npm
  * registry into .cache/runtimes/ by install.ts), and on Deno once more with Node's globals
- * removed (what an edge runtime offers). For each runtime it starts a fresh scripted server
- * (server.ts) on 127.0.0.1 here, in Node, and resets one shared startSandbox() from the built
- * dollr-client/testing; the runtime under test only runs the client.
+ * removed (what an edge runtime offers). For each runtime it starts, here in Node on 127.0.0.1,
+ * a fresh startSandbox() from the built dollr-client/testing (the project's one fake Dollr, with
+ * its faults) and the token-echo server (server.ts, for what no Dollr-like server does); the
+ * runtime under test only runs the client.
  *
  * Prints a table (runtime, version, checks passed / total, time, notes) and exits 1 if any
  * runtime failed a check, reported another version than pinned, crashed, timed out, or could
@@ -21,7 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { exec, killAll, tail } from '../lib/exec.js';
 import { CACHE_DIR, ROOT, ensureRuntime, pruneStale, type Installed } from './install.js';
 import { PINS } from './pins.js';
-import { refusedUrl, startSmokeServer, type SmokeSecrets } from './server.js';
+import { refusedUrl, startTokenEchoServer } from './server.js';
 
 const SMOKE = join(ROOT, 'test', 'runtimes', 'smoke.mjs');
 
@@ -30,9 +31,18 @@ const SMOKE = join(ROOT, 'test', 'runtimes', 'smoke.mjs');
  * known, with the reason, and not failing the run. A known failure that starts to pass fails
  * the run, so this list cannot go stale. Keys: row id, then the check name as printed.
  */
-// Empty since src/ handles Deno's fetch: it re-sent a POST by itself after a reset on a reused
-// keep-alive connection, and its refusals carried no ECONNREFUSED code (both caught here first).
-const KNOWN_FAILURES: Record<string, Record<string, string>> = {};
+// Deno's fetch once re-sent a POST by itself after a reset on a reused keep-alive connection,
+// and its refusals carried no ECONNREFUSED code: both caught here first, both fixed in src/.
+// The redirect and stalled-body rows need issue 15's transport (redirects never followed, a
+// deadline to the last byte); until it is merged they are known failures on every runtime.
+const NEEDS_ISSUE_15 = {
+  'redirect: a 307 on the payout is a DollrApiError, never followed': 'the client follows redirects (fixed by issue 15, branch issue-15)',
+  'stalled body: a processed payout whose answer never ends settles by the deadline':
+    "the client's deadline stops at the response headers (fixed by issue 15, branch issue-15)",
+};
+const KNOWN_FAILURES: Record<string, Record<string, string>> = Object.fromEntries(
+  ['node', 'node22', 'node24', 'bun', 'deno', 'deno-web'].map((id) => [id, NEEDS_ISSUE_15]),
+);
 const RUN_TIMEOUT_MS = 90_000;
 const TESTING_NEEDS_NODE = 'dollr-client/testing: not run, needs Node';
 
@@ -80,25 +90,21 @@ function parseArgs(argv: string[]): { only?: string[]; entry?: string } {
 const pin = (id: string) => PINS.find((p) => p.id === id)!;
 const smokeEnvNames = [
   'DOLLR_SMOKE_URL',
+  'DOLLR_SMOKE_ECHO_URL',
   'DOLLR_SMOKE_REFUSED_URL',
   'DOLLR_SMOKE_TOKEN',
   'DOLLR_SMOKE_CLIENT_ID',
   'DOLLR_SMOKE_CLIENT_SECRET',
   'DOLLR_SMOKE_PASSCODE',
+  'DOLLR_SMOKE_PHONE',
   'DOLLR_SMOKE_ENTRY',
   'DOLLR_SMOKE_TESTING',
   'DOLLR_SMOKE_WEB_ONLY',
-  'DOLLR_SMOKE_SANDBOX_URL',
-  'DOLLR_SMOKE_SANDBOX_CLIENT_ID',
-  'DOLLR_SMOKE_SANDBOX_CLIENT_SECRET',
-  'DOLLR_SMOKE_SANDBOX_PASSCODE',
-  'DOLLR_SMOKE_SANDBOX_PHONE',
 ];
 
 /** The part of dollr-client/testing's Sandbox this script uses (see src/testing/sandbox/types.ts). */
 interface SandboxLike {
   url: string;
-  reset(): void;
   close(): Promise<void>;
 }
 type StartSandbox = (options: {
@@ -107,28 +113,51 @@ type StartSandbox = (options: {
   passcode?: { code: string; phone: string };
 }) => Promise<SandboxLike>;
 
-/**
- * The stateful sandbox from the built dollr-client/testing, started here in Node (it needs
- * Node) and shared by every runtime row (reset between rows); its URL and credentials go to
- * the smoke script, which checks the payout flow against it.
- */
-async function startSharedSandbox(): Promise<{ sandbox: SandboxLike; env: NodeJS.ProcessEnv }> {
+async function loadStartSandbox(): Promise<StartSandbox> {
   const entry = join(ROOT, 'dist', 'testing', 'index.js');
   const testing = (await import(pathToFileURL(entry).href)) as { startSandbox?: StartSandbox };
   if (typeof testing.startSandbox !== 'function') throw new Error(`${entry} exports no startSandbox`);
-  const credentials = { clientId: 'smoke-sandbox-client', clientSecret: `smoke-sbx-secret-${randomBytes(12).toString('hex')}` };
-  const passcode = { code: `smoke-sbx-code-${randomBytes(6).toString('hex')}`, phone: '231771234567' };
-  const sandbox = await testing.startSandbox({ settleAfterMs: 300, credentials, passcode });
-  return {
-    sandbox,
-    env: {
-      DOLLR_SMOKE_SANDBOX_URL: sandbox.url,
-      DOLLR_SMOKE_SANDBOX_CLIENT_ID: credentials.clientId,
-      DOLLR_SMOKE_SANDBOX_CLIENT_SECRET: credentials.clientSecret,
-      DOLLR_SMOKE_SANDBOX_PASSCODE: passcode.code,
-      DOLLR_SMOKE_SANDBOX_PHONE: passcode.phone,
-    },
+  return testing.startSandbox;
+}
+
+/**
+ * The fake Dollr of one row: a fresh startSandbox() from the built dollr-client/testing, started
+ * here in Node (it needs Node), with this row's secrets; a token it issued serves as the static
+ * bearer. Plus the token-echo server (server.ts) for the one thing no Dollr-like server does.
+ */
+async function startRowServers(startSandbox: StartSandbox): Promise<{ env: NodeJS.ProcessEnv; close(): Promise<void> }> {
+  const credentials = { clientId: 'smoke-client', clientSecret: `smoke-secret-${randomBytes(12).toString('hex')}` };
+  const passcode = { code: `smoke-code-${randomBytes(6).toString('hex')}`, phone: '231771234567' };
+  const sandbox = await startSandbox({ settleAfterMs: 300, credentials, passcode });
+  const echo = await startTokenEchoServer(credentials);
+  const close = async () => {
+    await Promise.all([sandbox.close(), echo.close()]);
   };
+  try {
+    const issued = await fetch(`${sandbox.url}/v1/jwt/client/obtain/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: credentials.clientId, client_secret: credentials.clientSecret }),
+    });
+    const { access_token } = (await issued.json()) as { access_token?: string };
+    if (!issued.ok || !access_token) throw new Error(`the sandbox issued no token (${issued.status})`);
+    return {
+      close,
+      env: {
+        DOLLR_SMOKE_URL: sandbox.url,
+        DOLLR_SMOKE_ECHO_URL: echo.url,
+        DOLLR_SMOKE_REFUSED_URL: await refusedUrl(),
+        DOLLR_SMOKE_TOKEN: access_token,
+        DOLLR_SMOKE_CLIENT_ID: credentials.clientId,
+        DOLLR_SMOKE_CLIENT_SECRET: credentials.clientSecret,
+        DOLLR_SMOKE_PASSCODE: passcode.code,
+        DOLLR_SMOKE_PHONE: passcode.phone,
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 function denoCommand(webOnly: boolean) {
@@ -186,14 +215,8 @@ const ROWS: Row[] = [
   },
 ];
 
-async function runRow(row: Row, bin: string, entry: string, sandboxEnv: NodeJS.ProcessEnv): Promise<Outcome> {
-  const secrets: SmokeSecrets = {
-    token: `smoke-token-${randomBytes(12).toString('hex')}`,
-    clientId: 'smoke-client',
-    clientSecret: `smoke-secret-${randomBytes(12).toString('hex')}`,
-    passcodeCode: `smoke-code-${randomBytes(6).toString('hex')}`,
-  };
-  const server = await startSmokeServer(secrets);
+async function runRow(row: Row, bin: string, entry: string, startSandbox: StartSandbox): Promise<Outcome> {
+  const servers = await startRowServers(startSandbox);
   const problems: string[] = [];
   let version = '?';
   let passed = 0;
@@ -209,13 +232,7 @@ async function runRow(row: Row, bin: string, entry: string, sandboxEnv: NodeJS.P
       timeoutMs: RUN_TIMEOUT_MS,
       env: {
         ...env,
-        ...sandboxEnv,
-        DOLLR_SMOKE_URL: server.url,
-        DOLLR_SMOKE_REFUSED_URL: await refusedUrl(),
-        DOLLR_SMOKE_TOKEN: secrets.token,
-        DOLLR_SMOKE_CLIENT_ID: secrets.clientId,
-        DOLLR_SMOKE_CLIENT_SECRET: secrets.clientSecret,
-        DOLLR_SMOKE_PASSCODE: secrets.passcodeCode,
+        ...servers.env,
         DOLLR_SMOKE_ENTRY: entry,
         ...(row.nodeTesting ? { DOLLR_SMOKE_TESTING: join(ROOT, 'dist', 'testing', 'index.js') } : {}),
       },
@@ -251,7 +268,7 @@ async function runRow(row: Row, bin: string, entry: string, sandboxEnv: NodeJS.P
     for (const name of fixed) problems.push(`known failure now passes, remove it from KNOWN_FAILURES: ${name}`);
     return { row, version, passed, total, known, failed: unexpected, ms: result.ms, ok: problems.length === 0, problems };
   } finally {
-    await server.close();
+    await servers.close();
   }
 }
 
@@ -310,19 +327,12 @@ async function main(): Promise<number> {
   }
   const installMs = performance.now() - started;
 
-  let shared: Awaited<ReturnType<typeof startSharedSandbox>> | undefined;
-  let sandboxProblem: string | undefined;
-  try {
-    shared = await startSharedSandbox();
-    console.log(`# sandbox (dollr-client/testing startSandbox, in this Node): ${shared.sandbox.url}`);
-  } catch (error) {
-    sandboxProblem = `the sandbox did not start, its checks could not run: ${error instanceof Error ? error.message : String(error)}`;
-    console.log(`# ${sandboxProblem}`);
-  }
+  // Without the sandbox no check can run: that fails the run (startSandbox throws, with its reason).
+  const startSandbox = await loadStartSandbox();
+  console.log('# fake Dollr: a fresh startSandbox() per row (dollr-client/testing, in this Node)');
 
   const outcomes: Outcome[] = [];
-  try {
-    for (const row of rows) {
+  for (const row of rows) {
       const install = row.pin ? installs.get(row.pin) : undefined;
       if (install && !install.ok) {
         outcomes.push({
@@ -338,16 +348,7 @@ async function main(): Promise<number> {
         });
         continue;
       }
-      shared?.sandbox.reset();
-      const outcome = await runRow(row, install?.ok ? install.bin : process.execPath, entry, shared?.env ?? {});
-      if (sandboxProblem) {
-        outcome.problems.push(sandboxProblem);
-        outcome.ok = false;
-      }
-      outcomes.push(outcome);
-    }
-  } finally {
-    await shared?.sandbox.close();
+    outcomes.push(await runRow(row, install?.ok ? install.bin : process.execPath, entry, startSandbox));
   }
 
   console.log(`\nRuntime matrix for ${entry.startsWith(ROOT) ? entry.slice(ROOT.length + (ROOT.endsWith('/') ? 0 : 1)) : entry}`);

@@ -16,6 +16,8 @@ export type {
   SandboxInjection,
   SandboxOutcome,
   SandboxExecution,
+  SandboxPath,
+  SandboxRequest,
 } from './sandbox/index.js';
 // One definition of the kinds and statuses: the main entry's.
 export type { ExecutionKind, ExecutionStatus } from '../index.js';

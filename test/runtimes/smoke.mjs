@@ -1,18 +1,20 @@
-/* global setTimeout, AbortController, fetch, URL, performance, crypto */
+/* global setTimeout, AbortController, fetch, URL, performance, Request, Headers */
 /**
  * Runtime smoke suite for the built main entry (dist/index.js), in plain ESM with no test
  * framework and no Node import, so Node, Bun and Deno run it as is. It only runs the client:
- * `npm run test:runtimes` (scripts/runtimes/run.ts) starts the loopback server and passes
+ * `npm run test:runtimes` (scripts/runtimes/run.ts) starts the fake Dollr (startSandbox from
+ * dollr-client/testing, the project's one fake Dollr, in the orchestrator's Node) and passes
  * its URL and this run's secrets in the environment:
  *
- *   DOLLR_SMOKE_URL            the scripted server (scripts/runtimes/server.ts)
+ *   DOLLR_SMOKE_URL            the sandbox; each check reads what reached it from its request
+ *                              log (GET /_sandbox/requests) and injects faults (POST /_sandbox/inject)
+ *   DOLLR_SMOKE_ECHO_URL       a server that refuses every bearer with a 401 echoing it (what no
+ *                              Dollr-like server does; scripts/runtimes/server.ts)
  *   DOLLR_SMOKE_REFUSED_URL    a loopback URL where nothing listens
- *   DOLLR_SMOKE_TOKEN, DOLLR_SMOKE_CLIENT_ID, DOLLR_SMOKE_CLIENT_SECRET, DOLLR_SMOKE_PASSCODE
+ *   DOLLR_SMOKE_TOKEN          a token the sandbox issued, used as a static bearer
+ *   DOLLR_SMOKE_CLIENT_ID, DOLLR_SMOKE_CLIENT_SECRET, DOLLR_SMOKE_PASSCODE, DOLLR_SMOKE_PHONE
  *   DOLLR_SMOKE_ENTRY          optional: path of the entry to test (default ../../dist/index.js)
  *   DOLLR_SMOKE_TESTING        optional: path of dist/testing/index.js, checked where given (Node)
- *   DOLLR_SMOKE_SANDBOX_URL    optional: a startSandbox() from dollr-client/testing (run by the
- *                              orchestrator in Node), with DOLLR_SMOKE_SANDBOX_CLIENT_ID,
- *                              _CLIENT_SECRET, _PASSCODE and _PHONE: the stateful payout flow
  *   DOLLR_SMOKE_WEB_ONLY=1     optional: delete Node's globals (Buffer, process, global,
  *                              setImmediate, clearImmediate) before importing the entry, as on
  *                              an edge runtime
@@ -44,30 +46,20 @@ const runtime = Bun
 
 const config = {
   url: env('DOLLR_SMOKE_URL'),
+  echoUrl: env('DOLLR_SMOKE_ECHO_URL'),
   refusedUrl: env('DOLLR_SMOKE_REFUSED_URL'),
   token: env('DOLLR_SMOKE_TOKEN'),
   clientId: env('DOLLR_SMOKE_CLIENT_ID'),
   clientSecret: env('DOLLR_SMOKE_CLIENT_SECRET'),
   passcodeCode: env('DOLLR_SMOKE_PASSCODE'),
+  phone: env('DOLLR_SMOKE_PHONE'),
   entry: env('DOLLR_SMOKE_ENTRY'),
   testing: env('DOLLR_SMOKE_TESTING'),
   webOnly: env('DOLLR_SMOKE_WEB_ONLY') === '1',
-  sandbox: env('DOLLR_SMOKE_SANDBOX_URL')
-    ? {
-        url: env('DOLLR_SMOKE_SANDBOX_URL'),
-        clientId: env('DOLLR_SMOKE_SANDBOX_CLIENT_ID'),
-        clientSecret: env('DOLLR_SMOKE_SANDBOX_CLIENT_SECRET'),
-        passcodeCode: env('DOLLR_SMOKE_SANDBOX_PASSCODE'),
-        phone: env('DOLLR_SMOKE_SANDBOX_PHONE'),
-      }
-    : undefined,
 };
 
 console.log(`# runtime: ${runtime}`);
-const missing = ['url', 'refusedUrl', 'token', 'clientId', 'clientSecret', 'passcodeCode'].filter((key) => !config[key]);
-if (config.sandbox) {
-  for (const [key, value] of Object.entries(config.sandbox)) if (!value) missing.push(`sandbox.${key}`);
-}
+const missing = ['url', 'echoUrl', 'refusedUrl', 'token', 'clientId', 'clientSecret', 'passcodeCode', 'phone'].filter((key) => !config[key]);
 if (missing.length) {
   console.log(`not ok - setup: missing ${missing.join(', ')} (run it through npm run test:runtimes)`);
   exit(2);
@@ -120,21 +112,52 @@ async function rejection(promise, what) {
 
 const elapsedSince = (start) => Math.round(performance.now() - start);
 
-/** A fresh per-check base URL on the scripted server, and its call log. */
-function scenario(name) {
-  const key = crypto.randomUUID();
+/** The sandbox's control surface (JSON in and out). */
+async function control(path, body) {
+  const response = await fetch(`${config.url}/_sandbox${path}`, body === undefined ? {} : {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new CheckFailure(`sandbox control ${path} answered ${response.status}: ${await response.text()}`);
+  return response.json();
+}
+
+/**
+ * One check's view of the wire: the sandbox's request log from now on (server side: method,
+ * path, status, fault) and a recording `fetch` for the client (what it sent: authorization and
+ * body), passed as the client's `fetch` option.
+ */
+async function watch() {
+  const from = (await control('/requests')).length;
+  const wire = [];
   return {
-    baseUrl: `${config.url}/${name}/${key}`,
+    baseUrl: config.url,
+    wire,
+    async fetch(input, init) {
+      const request = input instanceof Request ? input : undefined;
+      const headers = new Headers(init?.headers ?? request?.headers);
+      const text = typeof init?.body === 'string' ? init.body : request && !init?.body ? await request.clone().text() : '';
+      wire.push({
+        method: init?.method ?? request?.method ?? 'GET',
+        path: new URL(request ? request.url : String(input)).pathname,
+        authorization: headers.get('authorization'),
+        body: text ? JSON.parse(text) : undefined,
+      });
+      return fetch(input, init);
+    },
     async calls() {
-      const response = await fetch(`${config.url}/__calls/${name}/${key}`);
-      assert(response.ok, `call log answered ${response.status}`);
-      return response.json();
+      return (await control('/requests')).slice(from);
     },
   };
 }
 
+const inject = (injection) => control('/inject', injection);
+
 const FAST = { initialDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1_000 };
-const SESSION_BODY = { payout_account_id: 18, amount: 25, currency: 'USD' };
+/** Filled by setup(): the payout account the sessions pay out to. */
+let ACCOUNT_ID;
+let SESSION_BODY;
 const sameJson = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Every error a check caught, for the secret check at the end. */
@@ -154,14 +177,48 @@ let api;
 function passcode(overrides = {}) {
   return api.createPasscode({
     code: config.passcodeCode,
-    phone: '231771234567',
+    phone: config.phone,
     device: api.serverDevice({ clientIp: '203.0.113.10', userAgent: 'runtime-smoke/1.0' }),
     ...overrides,
   });
 }
 
-function staticClient(baseUrl, options = {}) {
-  return api.createDollrClient({ baseUrl, auth: config.token, backoff: FAST, ...options });
+function staticClient(server, options = {}) {
+  return api.createDollrClient({ baseUrl: server.baseUrl, fetch: server.fetch, auth: config.token, backoff: FAST, ...options });
+}
+
+function credentialsClient(server, options = {}) {
+  const auth = { clientId: config.clientId, clientSecret: config.clientSecret };
+  return api.createDollrClient({ baseUrl: server.baseUrl, fetch: server.fetch, auth, backoff: FAST, ...options });
+}
+
+/** A party and its PAYOUT account, as a merchant's backend creates them (once, before the checks). */
+async function setup() {
+  const post = async (path, body) => {
+    const response = await fetch(`${config.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${config.token}` },
+      body: JSON.stringify(body),
+    });
+    const data = await response.json();
+    assert(response.ok, `${path} answered ${response.status}: ${describe(data)}`);
+    return data;
+  };
+  const party = await post('/v1/parties/create', { fullname: 'Jane Doe', phone: config.phone, email: 'jane@example.com', country_code: 'LR' });
+  const account = await post('/v1/payment-accounts/create?operation_type=PAYOUT', {
+    account_name: 'Jane MoMo',
+    provider: 'MTN_MOMO_LBR',
+    method: 'MOBILE_MONEY',
+    party_id: party.id,
+    country_code: 'LR',
+    insensitive_account_number: '231771234567',
+  });
+  ACCOUNT_ID = account.id;
+  SESSION_BODY = { payout_account_id: ACCOUNT_ID, amount: 25, currency: 'USD' };
+}
+
+async function executionsOf(referenceId) {
+  return (await control('/executions')).filter((execution) => execution.referenceId === referenceId);
 }
 
 async function createSession(client) {
@@ -189,48 +246,50 @@ const checks = [
   [
     'session create: client.POST(/v1/sessions/payout)',
     async () => {
-      const server = scenario('ok');
-      const session = await createSession(staticClient(server.baseUrl));
+      const server = await watch();
+      const session = await createSession(staticClient(server));
       assert(Number.isInteger(session.id) && Number.isInteger(session.wallet_id), `session ${describe(session)}`);
       assert(!Number.isNaN(Date.parse(session.expires_at)), `expires_at ${session.expires_at}`);
+      assert(session.payout_account_id === ACCOUNT_ID && session.amount === 25 && session.currency === 'USD', `session ${describe(session)}`);
       const calls = await server.calls();
       assert(calls.length === 1, `server saw ${calls.length} requests, expected 1`);
-      assert(calls[0].path === '/v1/sessions/payout' && calls[0].method === 'POST', `sent ${calls[0].method} ${calls[0].path}`);
-      assert(calls[0].authorization === `Bearer ${config.token}`, 'Authorization is not the static bearer token');
-      assert(sameJson(calls[0].body, SESSION_BODY), `sent body ${describe(calls[0].body)}`);
+      assert(calls[0].path === '/v1/sessions/payout' && calls[0].method === 'POST' && calls[0].status === 200, `sent ${describe(calls[0])}`);
+      assert(server.wire[0]?.authorization === `Bearer ${config.token}`, 'Authorization is not the static bearer token');
+      assert(sameJson(server.wire[0]?.body, SESSION_BODY), `sent body ${describe(server.wire[0]?.body)}`);
     },
   ],
   [
     'payout: client.payout() on a fresh session, then GET its status',
     async () => {
-      const server = scenario('ok');
-      const client = staticClient(server.baseUrl);
+      const server = await watch();
+      const client = staticClient(server);
       const session = await createSession(client);
       const referenceId = api.newReferenceId();
-      const execution = await client.payout({ sessionId: session.id, payoutAccountId: 18, referenceId, passcode: passcode() });
+      const execution = await client.payout({ sessionId: session.id, payoutAccountId: ACCOUNT_ID, referenceId, passcode: passcode() });
       assert(execution.reference_id === referenceId, `reference_id ${execution.reference_id}`);
       assert(execution.status === 'PENDING' && execution.payee_amount === 25, `execution ${describe(execution)}`);
       const { data, response } = await client.GET('/v1/status/payout/{reference_id}', {
         params: { path: { reference_id: referenceId } },
       });
       assert(response.status === 200 && data?.reference_id === referenceId, `status lookup ${response.status} ${describe(data)}`);
-      const calls = await server.calls();
-      const posts = calls.filter((call) => call.path === '/v1/executions/payout');
+      const posts = (await server.calls()).filter((call) => call.path === '/v1/executions/payout');
       assert(posts.length === 1, `payout POSTed ${posts.length} times, expected 1`);
-      const body = posts[0].body;
-      assert(body.session_id === String(session.id) && body.payout_account_id === '18', `ids sent as ${describe(body)}`);
+      const [recorded] = await executionsOf(referenceId);
+      const body = recorded?.body ?? {};
+      assert(recorded?.sends === 1, `the sandbox recorded ${describe(recorded)}`);
+      assert(body.session_id === String(session.id) && body.payout_account_id === String(ACCOUNT_ID), `ids sent as ${describe(body)}`);
       assert(body.passcode?.token?.code === config.passcodeCode && body.passcode.device.client_ip === '203.0.113.10', 'passcode not sent as built');
     },
   ],
   [
     '422: DollrApiError with status, issues and referenceId, not retried',
     async () => {
-      const server = scenario('ok');
-      const client = staticClient(server.baseUrl);
+      const server = await watch();
+      const client = staticClient(server);
       const referenceId = api.newReferenceId();
       const error = remember(
         '422',
-        await rejection(client.payout({ sessionId: 999_999, payoutAccountId: 18, referenceId, passcode: passcode() }), 'payout on an unknown session'),
+        await rejection(client.payout({ sessionId: 999_999, payoutAccountId: ACCOUNT_ID, referenceId, passcode: passcode() }), 'payout on an unknown session'),
       );
       assert(error instanceof api.DollrApiError && error instanceof api.DollrError, `threw ${describe(error)}`);
       assert(error.status === 422, `status ${error.status}`);
@@ -238,20 +297,40 @@ const checks = [
       assert(error.referenceId === referenceId, `referenceId ${error.referenceId}`);
       assert(error.message.includes('422') && error.message.includes('body.session_id'), `message "${error.message}"`);
       const calls = await server.calls();
-      assert(calls.length === 1, `server saw ${calls.length} requests, expected 1 (a 422 is never re-sent)`);
+      assert(calls.length === 1 && calls[0].status === 422, `server saw ${describe(calls)}, expected one 422 (a 422 is never re-sent)`);
+      assert((await executionsOf(referenceId)).length === 0, 'the refused payout was recorded');
+    },
+  ],
+  [
+    "422 echoing the submitted body (FastAPI's `input`, passcode code included): not in the error",
+    async () => {
+      const server = await watch();
+      const client = staticClient(server);
+      const referenceId = api.newReferenceId();
+      const code = passcode();
+      const sent = { session_id: '1', payout_account_id: String(ACCOUNT_ID), reference_id: referenceId, passcode: code };
+      await inject({
+        method: 'POST',
+        path: '/v1/executions/payout',
+        fault: { status: 422, body: { detail: [{ loc: ['body', 'session_id'], msg: 'Value error, session not found', type: 'value_error', input: sent }] } },
+      });
+      const error = remember('422 echo', await rejection(client.payout({ sessionId: 1, payoutAccountId: ACCOUNT_ID, referenceId, passcode: code }), 'payout answered 422'));
+      assert(error instanceof api.DollrApiError && error.status === 422, `threw ${describe(error)}`);
+      const calls = await server.calls();
+      assert(calls.length === 1 && calls[0].fault === 'status 422', `server saw ${describe(calls)}`);
     },
   ],
   [
     'connection refused: DollrConnectionError (session create and payout)',
     async () => {
-      const client = staticClient(config.refusedUrl, { maxRetries: 0 });
+      const client = staticClient({ baseUrl: config.refusedUrl }, { maxRetries: 0 });
       const error = remember('refused session', await rejection(client.POST('/v1/sessions/payout', { body: SESSION_BODY }), 'POST to a closed port'));
       assert(error instanceof api.DollrConnectionError, `threw ${describe(error)}`);
       assert(!(error instanceof api.DollrTimeoutError), 'a refusal was reported as a timeout');
       const referenceId = api.newReferenceId();
       const payoutError = remember(
         'refused payout',
-        await rejection(client.payout({ sessionId: 1, payoutAccountId: 18, referenceId, passcode: passcode() }), 'payout to a closed port'),
+        await rejection(client.payout({ sessionId: 1, payoutAccountId: ACCOUNT_ID, referenceId, passcode: passcode() }), 'payout to a closed port'),
       );
       assert(payoutError instanceof api.DollrConnectionError, `payout threw ${describe(payoutError)}`);
       assert(payoutError.referenceId === referenceId, `payout error referenceId ${payoutError.referenceId}`);
@@ -261,7 +340,7 @@ const checks = [
   [
     'connection refused: a session create is retried, as never sent',
     async () => {
-      const client = staticClient(config.refusedUrl, { maxRetries: 2 });
+      const client = staticClient({ baseUrl: config.refusedUrl }, { maxRetries: 2 });
       const error = remember('refused retried', await rejection(client.POST('/v1/sessions/payout', { body: SESSION_BODY }), 'POST to a closed port'));
       assert(error instanceof api.DollrConnectionError, `threw ${describe(error)}`);
       // A refusal proves nothing reached the server, so even a non-idempotent POST is retried.
@@ -271,8 +350,9 @@ const checks = [
   [
     'timeout: DollrTimeoutError, session create not re-sent',
     async () => {
-      const server = scenario('slow');
-      const client = staticClient(server.baseUrl, { timeoutMs: 300, maxRetries: 2 });
+      const server = await watch();
+      await inject({ method: 'POST', path: '/v1/sessions/payout', fault: { delayMs: 2_500 } });
+      const client = staticClient(server, { timeoutMs: 300, maxRetries: 2 });
       const start = performance.now();
       const error = remember('timeout', await rejection(client.POST('/v1/sessions/payout', { body: SESSION_BODY }), 'POST to a server that holds the reply'));
       const ms = elapsedSince(start);
@@ -286,8 +366,9 @@ const checks = [
   [
     'abort: rejects at once with the signal reason, never retried',
     async () => {
-      const server = scenario('slow');
-      const client = staticClient(server.baseUrl, { maxRetries: 2 });
+      const server = await watch();
+      await inject({ method: 'POST', path: '/v1/sessions/payout', fault: { delayMs: 2_500 } });
+      const client = staticClient(server, { maxRetries: 2 });
       const controller = new AbortController();
       const reason = new Error('smoke: caller gave up');
       const start = performance.now();
@@ -304,12 +385,12 @@ const checks = [
   [
     'abort before sending: payout rejects with the reason, nothing sent',
     async () => {
-      const server = scenario('ok');
-      const client = staticClient(server.baseUrl);
+      const server = await watch();
+      const client = staticClient(server);
       const reason = new Error('smoke: aborted up front');
       const controller = new AbortController();
       controller.abort(reason);
-      const input = { sessionId: 1, payoutAccountId: 18, referenceId: api.newReferenceId(), passcode: passcode() };
+      const input = { sessionId: 1, payoutAccountId: ACCOUNT_ID, referenceId: api.newReferenceId(), passcode: passcode() };
       const error = await rejection(client.payout(input, { signal: controller.signal }), 'payout with an aborted signal');
       assert(error === reason, `rejected with ${describe(error)}, not the signal's reason`);
       const calls = await server.calls();
@@ -319,19 +400,17 @@ const checks = [
   [
     'client credentials: token, one refresh after a 401, then cached',
     async () => {
-      const server = scenario('cc');
-      const client = api.createDollrClient({
-        baseUrl: server.baseUrl,
-        auth: { clientId: config.clientId, clientSecret: config.clientSecret },
-        backoff: FAST,
-      });
+      const server = await watch();
+      // The first bearer is refused, as a token revoked early would be.
+      await inject({ method: 'POST', path: '/v1/sessions/payout', fault: { status: 401, body: { detail: 'Could not validate credentials' } } });
+      const client = credentialsClient(server);
       const first = await client.POST('/v1/sessions/payout', { body: SESSION_BODY });
       assert(first.response.status === 200 && Number.isInteger(first.data?.id), `first request answered ${first.response.status}`);
       const second = await client.POST('/v1/sessions/payout', { body: SESSION_BODY });
       assert(second.response.status === 200, `second request answered ${second.response.status}`);
       const calls = await server.calls();
-      const tokenCalls = calls.filter((call) => call.path === '/v1/jwt/client/obtain/token');
-      const sessionCalls = calls.filter((call) => call.path === '/v1/sessions/payout');
+      const tokenCalls = server.wire.filter((call) => call.path === '/v1/jwt/client/obtain/token');
+      const sessionCalls = server.wire.filter((call) => call.path === '/v1/sessions/payout');
       for (const call of sessionCalls) issuedTokens.add(call.authorization?.replace(/^Bearer /, ''));
       assert(tokenCalls.length === 2, `token endpoint called ${tokenCalls.length} times, expected 2 (initial + one refresh)`);
       assert(
@@ -342,23 +421,22 @@ const checks = [
       const [refused, retried, cached] = sessionCalls.map((call) => call.authorization);
       assert(refused !== retried, 'the request after the 401 reused the refused token');
       assert(retried === cached, 'the refreshed token was not reused from the cache');
-      assert(calls.map((call) => call.path).join() === [
-        '/v1/jwt/client/obtain/token', '/v1/sessions/payout', '/v1/jwt/client/obtain/token', '/v1/sessions/payout', '/v1/sessions/payout',
-      ].join(), `order ${calls.map((call) => call.path).join(' ')}`);
+      assert(calls.map((call) => `${call.path} ${call.status}`).join() === [
+        '/v1/jwt/client/obtain/token 200', '/v1/sessions/payout 401', '/v1/jwt/client/obtain/token 200', '/v1/sessions/payout 200', '/v1/sessions/payout 200',
+      ].join(), `order ${calls.map((call) => `${call.path} ${call.status}`).join(' ')}`);
     },
   ],
   [
     'client credentials: a 401 after the refresh is thrown, not retried again',
     async () => {
-      const server = scenario('cc401');
-      const client = api.createDollrClient({
-        baseUrl: server.baseUrl,
-        auth: { clientId: config.clientId, clientSecret: config.clientSecret },
-        backoff: FAST,
-      });
-      const input = { sessionId: 1, payoutAccountId: 18, referenceId: api.newReferenceId(), passcode: passcode() };
+      // Every bearer refused with a 401 that echoes it: no Dollr-like server does that (server.ts).
+      const server = { baseUrl: config.echoUrl, wire: [], fetch: undefined };
+      const recorded = await watch();
+      server.fetch = recorded.fetch;
+      const client = credentialsClient(server);
+      const input = { sessionId: 1, payoutAccountId: ACCOUNT_ID, referenceId: api.newReferenceId(), passcode: passcode() };
       const error = remember('401 twice', await rejection(client.payout(input), 'payout refused twice'));
-      const calls = await server.calls();
+      const calls = recorded.wire;
       for (const call of calls) if (call.authorization) issuedTokens.add(call.authorization.replace(/^Bearer /, ''));
       assert(error instanceof api.DollrApiError && error.status === 401, `threw ${describe(error)}`);
       const tokenCalls = calls.filter((call) => call.path === '/v1/jwt/client/obtain/token').length;
@@ -369,12 +447,14 @@ const checks = [
   [
     'client credentials: a refused token request is a DollrApiError',
     async () => {
-      const server = scenario('ccbad');
-      const client = api.createDollrClient({
-        baseUrl: server.baseUrl,
-        auth: { clientId: config.clientId, clientSecret: config.clientSecret },
-        backoff: FAST,
+      const server = await watch();
+      // Refused with a body that echoes the client secret.
+      await inject({
+        method: 'POST',
+        path: '/v1/jwt/client/obtain/token',
+        fault: { status: 401, body: { detail: `Could not validate credentials for ${config.clientId}:${config.clientSecret}` } },
       });
+      const client = credentialsClient(server);
       const error = remember('token refused', await rejection(client.POST('/v1/sessions/payout', { body: SESSION_BODY }), 'request without a token'));
       assert(error instanceof api.DollrApiError && error.status === 401, `threw ${describe(error)}`);
       const calls = await server.calls();
@@ -384,12 +464,12 @@ const checks = [
   [
     'bad input: DollrInputError before any request',
     async () => {
-      const server = scenario('ok');
-      const client = staticClient(server.baseUrl);
+      const server = await watch();
+      const client = staticClient(server);
       const error = remember(
         'input',
         await rejection(
-          client.payout({ sessionId: 1, payoutAccountId: 18, referenceId: 'not-a-uuid', passcode: passcode() }),
+          client.payout({ sessionId: 1, payoutAccountId: ACCOUNT_ID, referenceId: 'not-a-uuid', passcode: passcode() }),
           'payout with a bad reference_id',
         ),
       );
@@ -400,139 +480,117 @@ const checks = [
       assert(calls.length === 0, `server saw ${calls.length} requests, expected none`);
     },
   ],
-];
-
-// ---------------------------------------------------------------------------- sandbox
-
-async function sandboxControl(path, body) {
-  const response = await fetch(`${config.sandbox.url}/_sandbox${path}`, body === undefined ? {} : {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert(response.ok, `sandbox control ${path} answered ${response.status}`);
-  return response.json();
-}
-
-function sandboxClient(options = {}) {
-  const { clientId, clientSecret } = config.sandbox;
-  return api.createDollrClient({ baseUrl: config.sandbox.url, auth: { clientId, clientSecret }, backoff: FAST, ...options });
-}
-
-function sandboxPasscode() {
-  return api.createPasscode({
-    code: config.sandbox.passcodeCode,
-    phone: config.sandbox.phone,
-    device: api.serverDevice({ clientIp: '203.0.113.10', userAgent: 'runtime-smoke/1.0' }),
-  });
-}
-
-/** Party, PAYOUT account and payout session, as a merchant's backend creates them. */
-async function sandboxSession(client) {
-  const party = await client.POST('/v1/parties/create', {
-    body: { fullname: 'Jane Doe', phone: '231771234567', email: 'jane@example.com', country_code: 'LR' },
-  });
-  assert(party.response.status === 200, `party create answered ${party.response.status}: ${describe(party.error)}`);
-  const account = await client.POST('/v1/payment-accounts/create', {
-    params: { query: { operation_type: 'PAYOUT' } },
-    body: {
-      account_name: 'Jane MoMo',
-      provider: 'MTN_MOMO_LBR',
-      method: 'MOBILE_MONEY',
-      party_id: party.data.id,
-      country_code: 'LR',
-      insensitive_account_number: '231771234567',
+  [
+    'full flow: client credentials, session, payout, status',
+    async () => {
+      const server = await watch();
+      const client = credentialsClient(server);
+      const session = await createSession(client);
+      const referenceId = api.newReferenceId();
+      const execution = await client.payout({ sessionId: session.id, payoutAccountId: ACCOUNT_ID, referenceId, passcode: passcode() });
+      assert(execution.reference_id === referenceId && execution.status === 'PENDING', `execution ${describe(execution)}`);
+      const { data, response } = await client.GET('/v1/status/payout/{reference_id}', { params: { path: { reference_id: referenceId } } });
+      assert(response.status === 200 && data.reference_id === referenceId, `status lookup ${response.status} ${describe(data)}`);
+      const recorded = await executionsOf(referenceId);
+      assert(recorded.length === 1 && recorded[0].sends === 1, `sandbox recorded ${describe(recorded)}`);
     },
-  });
-  assert(account.response.status === 200, `payment account create answered ${account.response.status}: ${describe(account.error)}`);
-  const session = await client.POST('/v1/sessions/payout', { body: { ...SESSION_BODY, payout_account_id: account.data.id } });
-  assert(session.response.status === 200, `payout session create answered ${session.response.status}: ${describe(session.error)}`);
-  return { accountId: account.data.id, session: session.data };
-}
-
-async function sandboxSends(referenceId) {
-  const executions = await sandboxControl('/executions');
-  return executions.filter((execution) => execution.referenceId === referenceId);
-}
-
-if (config.sandbox) {
-  checks.push(
-    [
-      'sandbox: client credentials, party, account, session, payout, status',
-      async () => {
-        const client = sandboxClient();
-        const { accountId, session } = await sandboxSession(client);
-        const referenceId = api.newReferenceId();
-        const execution = await client.payout({ sessionId: session.id, payoutAccountId: accountId, referenceId, passcode: sandboxPasscode() });
-        assert(execution.reference_id === referenceId && execution.status === 'PENDING', `execution ${describe(execution)}`);
-        const { data, response } = await client.GET('/v1/status/payout/{reference_id}', { params: { path: { reference_id: referenceId } } });
-        assert(response.status === 200 && data.reference_id === referenceId, `status lookup ${response.status} ${describe(data)}`);
-        const recorded = await sandboxSends(referenceId);
-        assert(recorded.length === 1 && recorded[0].sends === 1, `sandbox recorded ${describe(recorded)}`);
-      },
-    ],
-    [
-      'sandbox: 422 from the money-path rules (unknown session)',
-      async () => {
-        const client = sandboxClient();
-        const { accountId } = await sandboxSession(client);
-        const referenceId = api.newReferenceId();
-        const error = remember(
-          'sandbox 422',
-          await rejection(client.payout({ sessionId: 987_654, payoutAccountId: accountId, referenceId, passcode: sandboxPasscode() }), 'payout on an unknown session'),
-        );
-        assert(error instanceof api.DollrApiError && error.status === 422, `threw ${describe(error)}`);
-        assert(error.issues.some((issue) => issue.path === 'body.session_id'), `issues ${describe(error.issues)}`);
-        assert((await sandboxSends(referenceId)).length === 0, 'the refused payout was recorded');
-      },
-    ],
-    [
-      'sandbox: connection reset after the payout landed: one payout, outcome returned',
-      async () => {
-        const client = sandboxClient();
-        const { accountId, session } = await sandboxSession(client);
-        await sandboxControl('/inject', { method: 'POST', path: '/v1/executions/payout', fault: 'reset-after' });
-        const referenceId = api.newReferenceId();
-        let outcome;
-        try {
-          outcome = await client.payout({ sessionId: session.id, payoutAccountId: accountId, referenceId, passcode: sandboxPasscode() });
-        } catch (error) {
-          outcome = remember('sandbox reset', error);
-        }
-        const recorded = await sandboxSends(referenceId);
-        assert(recorded.length === 1, `sandbox recorded ${recorded.length} executions for the reference_id`);
-        assert(recorded[0].sends === 1, `the payout reached the sandbox ${recorded[0].sends} times, expected 1`);
-        // The outcome was ambiguous: the client looks the reference_id up before any re-send,
-        // finds the payout and returns it.
-        assert(!(outcome instanceof Error), `threw ${describe(outcome)} instead of looking the payout up`);
+  ],
+  [
+    'connection reset after the payout landed: one payout, outcome returned',
+    async () => {
+      const server = await watch();
+      const client = credentialsClient(server);
+      const session = await createSession(client);
+      await inject({ method: 'POST', path: '/v1/executions/payout', fault: 'reset-after' });
+      const referenceId = api.newReferenceId();
+      let outcome;
+      try {
+        outcome = await client.payout({ sessionId: session.id, payoutAccountId: ACCOUNT_ID, referenceId, passcode: passcode() });
+      } catch (error) {
+        outcome = remember('sandbox reset', error);
+      }
+      const recorded = await executionsOf(referenceId);
+      assert(recorded.length === 1, `sandbox recorded ${recorded.length} executions for the reference_id`);
+      assert(recorded[0].sends === 1, `the payout reached the sandbox ${recorded[0].sends} times, expected 1`);
+      // The outcome was ambiguous: the client looks the reference_id up before any re-send,
+      // finds the payout and returns it.
+      assert(!(outcome instanceof Error), `threw ${describe(outcome)} instead of looking the payout up`);
+      assert(outcome.reference_id === referenceId, `resolved with ${describe(outcome)}`);
+      return `resolved ${outcome.status}`;
+    },
+  ],
+  [
+    'redirect: a 307 on the payout is a DollrApiError, never followed',
+    async () => {
+      const server = await watch();
+      const client = staticClient(server);
+      const session = await createSession(client);
+      // The Location is the payout URL itself: following it would send the payout.
+      await inject({ method: 'POST', path: '/v1/executions/payout', fault: { redirect: `${config.url}/v1/executions/payout` } });
+      const referenceId = api.newReferenceId();
+      const error = remember(
+        'redirect',
+        await rejection(client.payout({ sessionId: session.id, payoutAccountId: ACCOUNT_ID, referenceId, passcode: passcode() }), 'payout answered 307'),
+      );
+      assert(error instanceof api.DollrApiError && error.status === 307, `threw ${describe(error)}`);
+      const posts = (await server.calls()).filter((call) => call.path === '/v1/executions/payout');
+      assert(posts.length === 1 && posts[0].status === 307, `the sandbox saw ${describe(posts)}: the redirect was followed`);
+      assert((await executionsOf(referenceId)).length === 0, 'the payout was processed');
+    },
+  ],
+  [
+    'stalled body: a processed payout whose answer never ends settles by the deadline',
+    async () => {
+      const server = await watch();
+      const client = staticClient(server, { timeoutMs: 1_000, maxRetries: 2 });
+      const session = await createSession(client);
+      await inject({ method: 'POST', path: '/v1/executions/payout', fault: 'stall' });
+      const referenceId = api.newReferenceId();
+      const start = performance.now();
+      let outcome;
+      // Guard far past the deadline: a call still pending then never ends by itself.
+      const guard = new Promise((resolve) => setTimeout(() => resolve('still pending after 15 s'), 15_000));
+      try {
+        outcome = await Promise.race([client.payout({ sessionId: session.id, payoutAccountId: ACCOUNT_ID, referenceId, passcode: passcode() }), guard]);
+      } catch (error) {
+        outcome = remember('stall', error);
+      }
+      const ms = elapsedSince(start);
+      assert(outcome !== 'still pending after 15 s', 'the payout was still pending after 15 s with timeoutMs 1000');
+      if (outcome instanceof Error) {
+        assert(outcome instanceof api.DollrError && outcome.processed === 'unknown', `threw ${describe(outcome)}`);
+      } else {
         assert(outcome.reference_id === referenceId, `resolved with ${describe(outcome)}`);
-        return `resolved ${outcome.status}`;
-      },
-    ],
-    [
-      'sandbox: client.execute(payout), then waitForExecution to COMPLETED',
-      async () => {
-        assert(typeof api.isFinalStatus === 'function', `isFinalStatus is ${typeof api.isFinalStatus}`);
-        const client = sandboxClient();
-        assert(typeof client.execute === 'function' && typeof client.waitForExecution === 'function', 'client.execute / waitForExecution missing');
-        const { accountId, session } = await sandboxSession(client);
-        const referenceId = api.newReferenceId();
-        const body = { session_id: String(session.id), payout_account_id: String(accountId), reference_id: referenceId, passcode: sandboxPasscode() };
-        const execution = await client.execute('payout', body);
-        assert(execution.reference_id === referenceId && !api.isFinalStatus(execution.status), `execute resolved ${describe(execution)}`);
-        const seen = [];
-        const final = await client.waitForExecution('payout', referenceId, {
-          pollIntervalMs: 50,
-          maxWaitMs: 10_000,
-          onStatus: (update) => seen.push(update.status),
-        });
-        assert(final.status === 'COMPLETED' && api.isFinalStatus(final.status), `settled as ${describe(final)}`);
-        assert((await client.getExecution('payout', referenceId)).status === 'COMPLETED', 'getExecution disagrees');
-        return seen.join(' -> ');
-      },
-    ],
-  );
-}
+      }
+      const recorded = await executionsOf(referenceId);
+      assert(recorded.length === 1 && recorded[0].sends === 1, `sandbox recorded ${describe(recorded)}`);
+      return `${outcome instanceof Error ? 'typed error' : 'reconciled'} after ${ms} ms`;
+    },
+  ],
+  [
+    'client.execute(payout), then waitForExecution to COMPLETED',
+    async () => {
+      assert(typeof api.isFinalStatus === 'function', `isFinalStatus is ${typeof api.isFinalStatus}`);
+      const server = await watch();
+      const client = credentialsClient(server);
+      assert(typeof client.execute === 'function' && typeof client.waitForExecution === 'function', 'client.execute / waitForExecution missing');
+      const session = await createSession(client);
+      const referenceId = api.newReferenceId();
+      const body = { session_id: String(session.id), payout_account_id: String(ACCOUNT_ID), reference_id: referenceId, passcode: passcode() };
+      const execution = await client.execute('payout', body);
+      assert(execution.reference_id === referenceId && !api.isFinalStatus(execution.status), `execute resolved ${describe(execution)}`);
+      const seen = [];
+      const final = await client.waitForExecution('payout', referenceId, {
+        pollIntervalMs: 50,
+        maxWaitMs: 10_000,
+        onStatus: (update) => seen.push(update.status),
+      });
+      assert(final.status === 'COMPLETED' && api.isFinalStatus(final.status), `settled as ${describe(final)}`);
+      assert((await client.getExecution('payout', referenceId)).status === 'COMPLETED', 'getExecution disagrees');
+      return seen.join(' -> ');
+    },
+  ],
+];
 
 if (config.testing) {
   checks.push([
@@ -549,17 +607,10 @@ if (config.testing) {
 checks.push([
   'no secret in any error (message, JSON.stringify, String(cause))',
   async () => {
-    const secrets = [
-      config.token,
-      config.clientSecret,
-      config.passcodeCode,
-      config.sandbox?.clientSecret,
-      config.sandbox?.passcodeCode,
-      ...issuedTokens,
-    ].filter(Boolean);
+    const secrets = [config.token, config.clientSecret, config.passcodeCode, ...issuedTokens].filter(Boolean);
     assert(issuedTokens.size >= 2, `only ${issuedTokens.size} issued tokens seen; the client-credentials checks did not run`);
     const labels = new Set(caught.map((entry) => entry.label));
-    for (const label of ['422', 'refused payout', 'timeout', '401 twice', 'token refused']) {
+    for (const label of ['422', '422 echo', 'refused payout', 'timeout', '401 twice', 'token refused']) {
       assert(labels.has(label), `no "${label}" error was caught to inspect`);
     }
     for (const { label, error } of caught) {
@@ -587,6 +638,15 @@ try {
   api = await import(entryUrl);
 } catch (error) {
   loadError = error;
+}
+
+if (!loadError) {
+  try {
+    await setup();
+  } catch (error) {
+    console.log(`not ok - setup: the sandbox refused the party or account: ${describe(error)}`);
+    exit(2);
+  }
 }
 
 for (const [name, run] of checks) {
