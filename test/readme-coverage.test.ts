@@ -49,14 +49,29 @@ describe('API coverage table', () => {
   });
 });
 
-/** Names exported by an entry point, types included. */
-function exportsOf(entry: string): string[] {
+function moduleOf(entry: string) {
   const file = new URL(entry, root).pathname;
   const program = ts.createProgram([file], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true, skipLibCheck: true });
   const checker = program.getTypeChecker();
-  const symbol = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+  return { checker, symbol: checker.getSymbolAtLocation(program.getSourceFile(file)!)! };
+}
+
+/** Names exported by an entry point, types included. */
+function exportsOf(entry: string): string[] {
+  const { checker, symbol } = moduleOf(entry);
   return checker.getExportsOfModule(symbol).map((s) => s.name).sort();
 }
+
+describe('the README options table', () => {
+  it('has a row for every option of createDollrClient', () => {
+    const { checker, symbol } = moduleOf('src/index.ts');
+    const options = checker.getExportsOfModule(symbol).find((s) => s.name === 'DollrClientOptions')!;
+    const names = checker.getDeclaredTypeOfSymbol(checker.getAliasedSymbol(options)).getProperties().map((p) => p.name);
+    expect(names).toContain('auth');
+    const readme = read('README.md');
+    expect(names.filter((name) => !readme.includes(`| \`${name}\` |`))).toEqual([]);
+  });
+});
 
 describe('every public export is documented', () => {
   const docs = [read('README.md'), ...readdirSync(new URL('docs/', root)).filter((f) => f.endsWith('.md')).map((f) => read(`docs/${f}`))].join('\n');
