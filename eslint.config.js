@@ -14,7 +14,7 @@ const layer = (files, forbidden) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'src/generated/', 'bench/results/', '.cache/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'src/generated/', 'bench/results/', '.cache/', 'api-docs/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,7 +1,7 @@
 /**
- * `npx tsx scripts/coverage.ts [openapi.json]`: prints the README's API coverage table from the
+ * `npx tsx scripts/coverage.ts [openapi.json]`: prints the API coverage table (docs/regenerating.md) from the
  * spec: per tag, the operations and how many are verbatim vs reconstructed (`x-reconstructed`
- * on the operation). test/readme-coverage.test.ts keeps README.md equal to this output.
+ * on the operation). test/readme-coverage.test.ts keeps docs/regenerating.md equal to this output.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

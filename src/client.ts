@@ -1,20 +1,35 @@
 /** `createDollrClient()`: the core client (core/) with the money-movement helpers (helpers/) on top. */
 import { createCore } from './core/client.js';
 import type { CoreClient, DollrClientOptions } from './core/client.js';
-import type { ExecutionResponse } from './core/types.js';
+import type { Execution } from './core/types.js';
 import { createExecutions } from './helpers/executions.js';
-import type { Executions } from './helpers/executions.js';
+import type { Executions, RequestOptions } from './helpers/executions.js';
 import { createPayout } from './helpers/payout.js';
-import type { PayoutInput, PayoutOptions } from './helpers/payout.js';
+import type { PayoutInput } from './helpers/payout.js';
 
-/** The openapi-fetch client with the API version bound (`/v1/...`), plus the execution helpers. */
+/**
+ * What createDollrClient returns: openapi-fetch's client with the API version bound
+ * (`GET`, `POST`, `PUT`, `request`, `use`, `eject` on `/v1/...` paths, typed from the spec),
+ * plus the money-movement helpers `execute`, `getExecution`, `waitForExecution` and `payout`.
+ */
 export interface DollrClient extends CoreClient, Executions {
   /**
-   * Executes a payout from camelCase input (ids may be numbers) and resolves to its
-   * ExecutionResponse: `execute('payout', ...)` with the body built and checked for you.
+   * openapi-fetch's `request(method, path, init)`, with the method written `'post'` or `'POST'`:
+   * `client.request('POST', '/v1/sessions/payout', { body })`.
    */
-  payout(input: PayoutInput, options?: PayoutOptions): Promise<ExecutionResponse>;
+  request: CoreClient['request'];
+  /**
+   * Executes a payout from camelCase input (ids may be numbers) and resolves to its
+   * Execution: `execute('payout', ...)` with the body built and checked for you. The one
+   * method that does not take the API's field names; see PayoutInput for why.
+   */
+  payout(input: PayoutInput, options?: RequestOptions): Promise<Execution>;
 }
+
+/**
+ * Creates a client. Checks every option before any request (a bad one throws
+ * DollrInputError naming it); sends nothing until the first call.
+ */
 
 export function createDollrClient(options: DollrClientOptions): DollrClient {
   const core = createCore(options);

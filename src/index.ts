@@ -6,14 +6,14 @@
 export { createDollrClient } from './client.js';
 export type { DollrClient } from './client.js';
 export { DEFAULT_BASE_URL } from './core/client.js';
-export type { CoreClient, DollrClientOptions } from './core/client.js';
+export type { DollrClientOptions } from './core/client.js';
 export type { DollrAuth, ClientCredentials } from './core/auth.js';
 export type { LogLevel, Logger } from './core/log.js';
 export type { BackoffOptions } from './core/retry.js';
 export type { FetchLike } from './core/transport.js';
-export type { PayoutInput, PayoutOptions } from './helpers/payout.js';
+export type { PayoutInput } from './helpers/payout.js';
 export { isFinalStatus } from './helpers/executions.js';
-export type { ExecutionKind, ExecutionBody, ExecutionStatus, RequestOptions, WaitOptions, Executions } from './helpers/executions.js';
+export type { ExecutionBody, RequestOptions, WaitOptions } from './helpers/executions.js';
 export { createPasscode, serverDevice } from './helpers/passcode.js';
 export type { CreatePasscodeOptions, ServerDeviceOptions } from './helpers/passcode.js';
 export { newReferenceId, isReferenceId } from './helpers/reference-id.js';
@@ -40,6 +40,9 @@ export type {
   QueryParams,
   PayoutRequest,
   ExecutionResponse,
+  Execution,
+  ExecutionKind,
+  ExecutionStatus,
   Passcode,
   Device,
   ValidationIssue,

@@ -23,23 +23,48 @@ export type Operation<M extends string, P extends PathsFor<M>> = DollrPaths[P][M
 
 type JsonOf<T> = T extends { content: { 'application/json': infer Json } } ? Json : never;
 
-/** JSON request body of an operation: `RequestBody<'post', '/v1/sessions/payout'>`. */
-export type RequestBody<M extends string, P extends PathsFor<M>> =
-  Operation<M, P> extends { requestBody?: infer Body } ? JsonOf<NonNullable<Body>> : never;
+// Internal: what the exported helpers below read from an operation object.
+type BodyOf<Op> = Op extends { requestBody?: infer Body } ? JsonOf<NonNullable<Body>> : never;
+type OkOf<Op> = Op extends { responses: { 200: infer Ok } } ? JsonOf<Ok> : never;
+type PathOf<Op> = Op extends { parameters: { path?: infer Path } } ? NonNullable<Path> : never;
+type QueryOf<Op> = Op extends { parameters: { query?: infer Query } } ? NonNullable<Query> : never;
+
+/** JSON request body of an operation: `RequestBody<'post', '/v1/sessions/payout'>`; `never` when it takes none. */
+export type RequestBody<M extends string, P extends PathsFor<M>> = BodyOf<Operation<M, P>>;
 /** JSON body of an operation's 200 answer: `ResponseData<'get', '/v1/status/payout/{reference_id}'>`. */
-export type ResponseData<M extends string, P extends PathsFor<M>> =
-  Operation<M, P> extends { responses: { 200: infer Ok } } ? JsonOf<Ok> : never;
-/** Path parameters (without the bound `version`). */
-export type PathParams<M extends string, P extends PathsFor<M>> =
-  Operation<M, P> extends { parameters: { path?: infer Path } } ? NonNullable<Path> : never;
-/** Query parameters. */
-export type QueryParams<M extends string, P extends PathsFor<M>> =
-  Operation<M, P> extends { parameters: { query?: infer Query } } ? NonNullable<Query> : never;
+export type ResponseData<M extends string, P extends PathsFor<M>> = OkOf<Operation<M, P>>;
+/** Path parameters of an operation, without the bound `version`: `PathParams<'get', '/v1/status/payout/{reference_id}'>`. */
+export type PathParams<M extends string, P extends PathsFor<M>> = PathOf<Operation<M, P>>;
+/** Query parameters of an operation: `QueryParams<'post', '/v1/payment-accounts/create'>`. */
+export type QueryParams<M extends string, P extends PathsFor<M>> = QueryOf<Operation<M, P>>;
 
 /** Request body of `POST /v1/executions/payout`. */
 export type PayoutRequest = RequestBody<'post', '/v1/executions/payout'>;
-/** What every execution and every status lookup returns. */
+/**
+ * What every execution and every status lookup returns, exactly as the spec declares it
+ * (`status` is a plain `string` there). The helpers return {@link Execution} instead.
+ */
 export type ExecutionResponse = ResponseData<'post', '/v1/executions/payout'>;
+
+/** The four kinds of money movement; each has a session, an execution and a status endpoint. */
+export type ExecutionKind = 'collection' | 'payout' | 'transfer' | 'refund';
+
+/**
+ * Where an execution stands: `PENDING` -> `PROCESSING` -> `COMPLETED` | `FAILED`.
+ * `PROCESSING` can last minutes (mobile money) and is not a failure.
+ */
+export type ExecutionStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
+
+/**
+ * An execution as `execute`, `payout`, `getExecution` and `waitForExecution` return it: the
+ * spec's `ExecutionResponse` with `status` typed, so a misspelled status does not compile.
+ * A status outside the four at run time is passed through as is, logged at warn, and treated
+ * as not final.
+ */
+export interface Execution extends Omit<ExecutionResponse, 'status'> {
+  /** One of the four statuses; see {@link ExecutionStatus}. */
+  status: ExecutionStatus;
+}
 /** `passcode` of a payout request: the merchant passcode plus the device it is sent from. */
 export type Passcode = PayoutRequest['passcode'];
 /** `passcode.device` of a payout request. */
@@ -50,8 +75,11 @@ export type RawValidationIssue = components['schemas']['ValidationError'];
 
 /** A 422 issue, normalized: `path` joins FastAPI's `loc`, e.g. `body.passcode.token.phone`. */
 export interface ValidationIssue {
+  /** Where the problem is: FastAPI's `loc` joined with dots, e.g. `body.passcode.token.phone`. */
   path: string;
+  /** FastAPI's `msg`, e.g. `String should have at most 15 characters`. */
   message: string;
+  /** FastAPI's error type, e.g. `string_too_long`. */
   type: string;
 }
 

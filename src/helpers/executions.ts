@@ -10,34 +10,39 @@ import { REFERENCE_ID_RULE, isExecutionFor, isReferenceId } from '../core/guards
 import type { CallRecord, PerCall } from '../core/transport.js';
 import { policyFor, secretsIn } from '../core/policy.js';
 import { isRetryableStatus, retryAfterMs, sleep } from '../core/retry.js';
-import type { ExecutionResponse, RequestBody } from '../core/types.js';
+import type { Execution, ExecutionKind, RequestBody } from '../core/types.js';
+import type { Log } from '../core/log.js';
 import { check, checkTimeout, count } from '../core/validate.js';
 
-export type ExecutionKind = 'collection' | 'payout' | 'transfer' | 'refund';
 /** The body of `POST /v1/executions/{kind}`, as the API takes it (snake_case), from the spec. */
 export type ExecutionBody<K extends ExecutionKind> = RequestBody<'post', `/v1/executions/${K}`>;
-export type ExecutionStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
 
-/** Per-call overrides of the client's options. */
+/** Per-call overrides of the client's options, the last argument of `execute`, `payout` and `getExecution`. */
 export interface RequestOptions {
+  /** Aborts the call at once (rejecting with the signal's reason); an abort is never retried. Default: none. */
   signal?: AbortSignal;
-  /** Deadline of each attempt in milliseconds, to the last byte of the body. Default: the client's `timeoutMs`. */
+  /** Deadline of each attempt in milliseconds, to the last byte of the body. Default: the client's `timeoutMs` (30000). */
   timeoutMs?: number;
-  /** Re-sends after the first attempt, a count (status lookups are bounded separately). Default: the client's `maxRetries`. */
+  /** Re-sends after the first attempt, a count (status lookups are bounded separately). Default: the client's `maxRetries` (2). */
   maxRetries?: number;
 }
 
+/** Options of `waitForExecution`. */
 export interface WaitOptions {
+  /** Stops waiting at once, rejecting with the signal's reason. Default: none. */
   signal?: AbortSignal;
-  /** First delay between status lookups; grows while PROCESSING. Default 3000 ms. */
+  /** First delay between status lookups, in milliseconds; grows 1.5x per lookup while PROCESSING, up to 30000. Default 3000. */
   pollIntervalMs?: number;
-  /** Give up with DollrWaitTimeoutError after this long. Default 10 minutes. */
+  /** Gives up with DollrWaitTimeoutError after this many milliseconds. Default 600000 (10 minutes). */
   maxWaitMs?: number;
-  /** Called once per change of status, with the ExecutionResponse that showed it. */
-  onStatus?: (execution: ExecutionResponse) => void;
+  /** Called once per change of status, with the execution that showed it. Default: none. */
+  onStatus?: (execution: Execution) => void;
 }
 
-/** COMPLETED and FAILED are final; PENDING and PROCESSING are not (PROCESSING can last minutes). */
+/**
+ * True for COMPLETED and FAILED, the final statuses; PENDING, PROCESSING (which can last
+ * minutes) and any status outside the four are not final. Narrows `Execution['status']`.
+ */
 export function isFinalStatus(status: string): status is 'COMPLETED' | 'FAILED' {
   return status === 'COMPLETED' || status === 'FAILED';
 }
@@ -57,6 +62,20 @@ function callOptions(options: RequestOptions | undefined, record?: CallRecord): 
     maxRetries: count(options?.maxRetries, 'maxRetries', undefined),
     record,
   };
+}
+
+/**
+ * The spec types `status` as any string; we type it as the four Dollr documents. A status
+ * outside them is passed through (it is what the server said), logged at warn, and never
+ * final, so a new status can only make the client wait longer, never stop early.
+ */
+function toExecution(data: unknown, log: Log): Execution {
+  const execution = data as Execution;
+  const status: string = execution.status;
+  if (!isFinalStatus(status) && status !== 'PENDING' && status !== 'PROCESSING') {
+    log.warn(`${execution.reference_id}: unknown status ${JSON.stringify(status)}, not final`);
+  }
+  return execution;
 }
 
 /** 408, 429, 5xx, a malformed 2xx and lost connections: worth another look later. */
@@ -85,22 +104,23 @@ function notAnExecution(response: Response, referenceId: string | undefined, rec
   });
 }
 
+/** The execution helpers of a client (internal: users see them on DollrClient). */
 export interface Executions {
   /**
-   * Sends an execution and resolves to its ExecutionResponse. If the answer is lost, the
+   * Sends an execution and resolves to the Execution Dollr answered (`PENDING` as a rule). If the answer is lost, the
    * client looks the reference_id up before sending again, so it is never sent twice.
    * Throws DollrInputError (nothing sent), DollrApiError (refused), or DollrConnectionError /
    * DollrTimeoutError with `processed: 'unknown'` when even the status lookup could not tell.
    */
-  execute<K extends ExecutionKind>(kind: K, body: ExecutionBody<K>, options?: RequestOptions): Promise<ExecutionResponse>;
+  execute<K extends ExecutionKind>(kind: K, body: ExecutionBody<K>, options?: RequestOptions): Promise<Execution>;
   /** The execution with this reference_id, or `null` when Dollr has none (404: it never landed). */
-  getExecution(kind: ExecutionKind, referenceId: string, options?: RequestOptions): Promise<ExecutionResponse | null>;
+  getExecution(kind: ExecutionKind, referenceId: string, options?: RequestOptions): Promise<Execution | null>;
   /** Polls the status until COMPLETED or FAILED (both resolve); rejects with DollrWaitTimeoutError after `maxWaitMs`. */
-  waitForExecution(kind: ExecutionKind, referenceId: string, options?: WaitOptions): Promise<ExecutionResponse>;
+  waitForExecution(kind: ExecutionKind, referenceId: string, options?: WaitOptions): Promise<Execution>;
 }
 
 export function createExecutions({ auth, log, call: send }: Core): Executions {
-  async function execute<K extends ExecutionKind>(kind: K, body: ExecutionBody<K>, options?: RequestOptions): Promise<ExecutionResponse> {
+  async function execute<K extends ExecutionKind>(kind: K, body: ExecutionBody<K>, options?: RequestOptions): Promise<Execution> {
     checkKind(kind);
     const path = `/v1/executions/${kind}`;
     // The record travels with the call (the per-request fetch), whatever middleware does.
@@ -115,7 +135,7 @@ export function createExecutions({ auth, log, call: send }: Core): Executions {
       throw apiError(response, error, { referenceId, secrets, attempts: record.attempts, processed: record.processed });
     }
     if (referenceId === undefined || !isExecutionFor(data, referenceId)) throw notAnExecution(response, referenceId, record);
-    return data as ExecutionResponse;
+    return toExecution(data, log);
   }
 
   /** One status lookup: the execution, `null` for 404 only, or a thrown DollrApiError (a malformed 2xx included). */
@@ -126,7 +146,7 @@ export function createExecutions({ auth, log, call: send }: Core): Executions {
     if (response.status === 404) return { execution: null, response };
     if (!response.ok) throw apiError(response, error, { referenceId, secrets: auth.secrets() });
     if (!isExecutionFor(data, referenceId)) throw notAnExecution(response, referenceId);
-    return { execution: data as ExecutionResponse, response };
+    return { execution: toExecution(data, log), response };
   }
 
   function checkLookup(kind: unknown, referenceId: unknown): asserts referenceId is string {
@@ -134,12 +154,12 @@ export function createExecutions({ auth, log, call: send }: Core): Executions {
     check(isReferenceId(referenceId), 'referenceId', REFERENCE_ID_RULE);
   }
 
-  async function getExecution(kind: ExecutionKind, referenceId: string, options?: RequestOptions): Promise<ExecutionResponse | null> {
+  async function getExecution(kind: ExecutionKind, referenceId: string, options?: RequestOptions): Promise<Execution | null> {
     checkLookup(kind, referenceId);
     return (await lookup(kind, referenceId, options?.signal, callOptions(options))).execution;
   }
 
-  async function waitForExecution(kind: ExecutionKind, referenceId: string, options: WaitOptions = {}): Promise<ExecutionResponse> {
+  async function waitForExecution(kind: ExecutionKind, referenceId: string, options: WaitOptions = {}): Promise<Execution> {
     checkLookup(kind, referenceId);
     let delay = checkTimeout(options.pollIntervalMs, 'pollIntervalMs', 3_000);
     const maxWaitMs = checkTimeout(options.maxWaitMs, 'maxWaitMs', 10 * 60_000);
@@ -147,7 +167,7 @@ export function createExecutions({ auth, log, call: send }: Core): Executions {
     const deadline = Date.now() + maxWaitMs;
     // One loop of retries only: this one. Each lookup is a single attempt.
     const call: PerCall = { maxRetries: 0, signal };
-    let last: ExecutionResponse | null = null;
+    let last: Execution | null = null;
     for (;;) {
       if (signal?.aborted) throw signal.reason;
       let next = delay;

@@ -7,15 +7,17 @@ import { assertDevice, assertPasscode } from '../core/guards.js';
 import type { Device, Passcode } from '../core/types.js';
 import { DEFAULT_USER_AGENT } from '../core/version.js';
 
+/** Options of serverDevice(). */
 export interface ServerDeviceOptions {
-  /** IP address the payout originates from (IPv4 or IPv6). */
+  /** IP address the payout originates from (IPv4 or IPv6); sent as `client_ip`. Required. */
   clientIp: string;
-  /** Defaults to `Payout Server`. */
+  /** Device name, sent as `name`. Default `Payout Server`. */
   name?: string;
-  /** Defaults to `dollr-client/<version>`. */
+  /** Sent as `user_agent`. Default `dollr-client/<version>`. */
   userAgent?: string;
 }
 
+/** Options of createPasscode(). */
 export interface CreatePasscodeOptions {
   /** The merchant passcode. Secret: never logged or echoed in errors. */
   code: string;
@@ -23,6 +25,7 @@ export interface CreatePasscodeOptions {
   phone?: string;
   /** Merchant user id, the alternative to `phone`. */
   userId?: string;
+  /** The device the payout is sent from: serverDevice() for a backend. Required. */
   device: Device;
 }
 

@@ -1,20 +1,29 @@
-/** `client.payout()`: camelCase input validated and turned into the exact body `execute('payout')` sends. */
-import type { ExecutionResponse, Passcode, PayoutRequest } from '../core/types.js';
+/**
+ * `client.payout()`: camelCase input validated and turned into the exact body
+ * `execute('payout')` sends. This is the one place the public surface does not use the API's
+ * field names: it builds the body (ids as strings) and takes the passcode from createPasscode,
+ * so the input is the caller's vocabulary, not the wire's.
+ */
+import type { Execution, Passcode, PayoutRequest } from '../core/types.js';
 import { check, isObject } from '../core/validate.js';
 import type { Executions, RequestOptions } from './executions.js';
 
+/**
+ * Input of `client.payout()`. camelCase, unlike every other body of this client (which uses
+ * the API's snake_case names): `payout` builds the body itself, turning numeric ids into the
+ * strings the execution expects, so the input is named like the rest of your code.
+ * `execute('payout', body)` takes the snake_case body as the API does.
+ */
 export interface PayoutInput {
-  /** Payout session id; numbers are sent as strings, as the API expects. */
+  /** Payout session id (`session.id`); a number is sent as a string (`session_id`), as the API expects. */
   sessionId: string | number;
-  /** Recipient payment account id; numbers are sent as strings. */
+  /** Recipient payment account id; a number is sent as a string (`payout_account_id`). */
   payoutAccountId: string | number;
-  /** Version-4 UUID from newReferenceId(), stored before the call and reused for retries of this payout. */
+  /** Version-4 UUID from newReferenceId(), stored before the call and reused for every retry of this payout (`reference_id`). */
   referenceId: string;
+  /** The merchant passcode and device, from createPasscode() (`passcode`). */
   passcode: Passcode;
 }
-
-/** Per-call options of `payout()`: the same as every helper's. */
-export type PayoutOptions = RequestOptions;
 
 function toId(value: unknown, field: string): string {
   check(
@@ -41,10 +50,10 @@ function buildPayoutBody(input: PayoutInput): PayoutRequest {
 
 export function createPayout({ execute }: Pick<Executions, 'execute'>) {
   /**
-   * Executes a payout and resolves to its ExecutionResponse (a thin layer over
+   * Executes a payout and resolves to its Execution (a thin layer over
    * `execute('payout', ...)`), or throws as `execute` does.
    */
-  return function payout(input: PayoutInput, options?: PayoutOptions): Promise<ExecutionResponse> {
+  return function payout(input: PayoutInput, options?: RequestOptions): Promise<Execution> {
     try {
       return execute('payout', buildPayoutBody(input), options);
     } catch (error) {

@@ -18,6 +18,6 @@ export type {
   SandboxExecution,
   SandboxPath,
   SandboxRequest,
-  ExecutionKind,
-  ExecutionStatus,
 } from './sandbox/index.js';
+// One definition of the kinds and statuses: the main entry's.
+export type { ExecutionKind, ExecutionStatus } from '../index.js';

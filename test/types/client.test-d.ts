@@ -1,6 +1,6 @@
 // Compile-time contract of the public types (checked by tsc and vitest typecheck).
 import { describe, expectTypeOf, it } from 'vitest';
-import { createDollrClient, createPasscode, serverDevice } from '../../src/index.js';
+import { createDollrClient, createPasscode, isFinalStatus, serverDevice } from '../../src/index.js';
 import type { DollrConnectionError, DollrWaitTimeoutError } from '../../src/index.js';
 import type {
   ExecutionBody,
@@ -12,6 +12,7 @@ import type {
   BoundPaths,
   Device,
   DollrClient,
+  Execution,
   ExecutionResponse,
   Passcode,
   PayoutRequest,
@@ -79,7 +80,7 @@ describe('client methods', () => {
     if (error) expectTypeOf(error.detail).toEqualTypeOf<components['schemas']['ValidationError'][] | undefined>();
     const viaRequest = await client.request('post', '/v1/executions/payout', { body });
     expectTypeOf(viaRequest.data).toEqualTypeOf<ExecutionResponse | undefined>();
-    expectTypeOf(client.payout).returns.resolves.toEqualTypeOf<ExecutionResponse>();
+    expectTypeOf(client.payout).returns.resolves.toEqualTypeOf<Execution>();
   });
 
   it('reject wrong bodies and unknown paths', () => {
@@ -154,16 +155,49 @@ describe('executions', () => {
     expectTypeOf<ExecutionBody<'refund'>>().toEqualTypeOf<components['schemas']['RefundExecutionPayload']>();
     expectTypeOf<ExecutionKind>().toEqualTypeOf<'collection' | 'payout' | 'transfer' | 'refund'>();
     expectTypeOf<ExecutionStatus>().toEqualTypeOf<'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED'>();
-    expectTypeOf(client.execute('payout', body)).resolves.toEqualTypeOf<ExecutionResponse>();
-    expectTypeOf(client.getExecution('refund', body.reference_id)).resolves.toEqualTypeOf<ExecutionResponse | null>();
+    expectTypeOf(client.execute('payout', body)).resolves.toEqualTypeOf<Execution>();
+    expectTypeOf(client.getExecution('refund', body.reference_id)).resolves.toEqualTypeOf<Execution | null>();
+    expectTypeOf(client.waitForExecution('payout', body.reference_id)).resolves.toEqualTypeOf<Execution>();
     expectTypeOf(client.waitForExecution).parameter(2).toEqualTypeOf<
-      { signal?: AbortSignal; pollIntervalMs?: number; maxWaitMs?: number; onStatus?: (execution: ExecutionResponse) => void } | undefined
+      { signal?: AbortSignal; pollIntervalMs?: number; maxWaitMs?: number; onStatus?: (execution: Execution) => void } | undefined
     >();
     expectTypeOf<RequestOptions>().toEqualTypeOf<{ signal?: AbortSignal; timeoutMs?: number; maxRetries?: number }>();
     // @ts-expect-error a payout body is not a collection body (no payment_account_id, currency)
     void client.execute('collection', body);
     // @ts-expect-error not a kind
     void client.execute('withdrawal', body);
+  });
+});
+
+describe('Execution: the spec\'s ExecutionResponse with a typed status', () => {
+  it('types status as the four statuses and keeps every other field', () => {
+    expectTypeOf<Execution['status']>().toEqualTypeOf<ExecutionStatus>();
+    expectTypeOf<Omit<Execution, 'status'>>().toEqualTypeOf<Omit<ExecutionResponse, 'status'>>();
+    // An Execution is still an ExecutionResponse (code written against the spec type keeps compiling).
+    expectTypeOf<Execution>().toExtend<ExecutionResponse>();
+  });
+
+  it('refuses a misspelled status', async () => {
+    const done = await client.waitForExecution('payout', body.reference_id);
+    // @ts-expect-error 'COMPLETD' is not an ExecutionStatus
+    if (done.status === 'COMPLETD') void done;
+    switch (done.status) {
+      case 'COMPLETED':
+        break;
+      // @ts-expect-error 'SUCCESS' is not an ExecutionStatus
+      case 'SUCCESS':
+        break;
+    }
+    const executed = await client.execute('payout', body);
+    // @ts-expect-error 'complete' is not an ExecutionStatus
+    void (executed.status === 'complete');
+  });
+
+  it('isFinalStatus narrows Execution[\'status\']', async () => {
+    const found = await client.getExecution('payout', body.reference_id);
+    if (found === null) return;
+    if (isFinalStatus(found.status)) expectTypeOf(found.status).toEqualTypeOf<'COMPLETED' | 'FAILED'>();
+    else expectTypeOf(found.status).toEqualTypeOf<'PENDING' | 'PROCESSING'>();
   });
 });
 
