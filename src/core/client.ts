@@ -15,6 +15,7 @@ import type { Log, LogLevel, Logger } from './log.js';
 import { policyFor } from './policy.js';
 import { DEFAULT_BACKOFF } from './retry.js';
 import type { BackoffOptions, ResolvedBackoff } from './retry.js';
+import type { TokenStore } from './token-store.js';
 import { checkBaseUrl, createTransport } from './transport.js';
 import type { FetchLike } from './transport.js';
 import type { DollrPaths, HttpMethod, PathsFor } from './types.js';
@@ -46,6 +47,8 @@ export interface DollrClientOptions {
   logger?: Logger;
   /** Default `'warn'`, or the `DOLLR_LOG` environment variable where one exists. */
   logLevel?: LogLevel;
+  /** With client credentials: share one token with other clients, e.g. a fleet through Postgres (see dollr-client/batch). */
+  tokenStore?: TokenStore;
 }
 
 type RequiredKeysOf<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
@@ -103,6 +106,7 @@ export function createCore(options: DollrClientOptions): Core {
     send: createTransport(transportOptions),
     dangerouslyAllowBrowser: options.dangerouslyAllowBrowser === true,
     log,
+    tokenStore: checkTokenStore(options.tokenStore),
   });
 
   const base = createClient<DollrPaths>({
@@ -134,4 +138,9 @@ export function createCore(options: DollrClientOptions): Core {
       : (base.request as (m: string, u: string, i?: object) => Promise<never>)(method, url, init)) as CoreClient['request'];
 
   return { client: { ...base, POST, request }, auth, log };
+}
+
+function checkTokenStore(store: unknown): TokenStore | undefined {
+  check(store === undefined || (isObject(store) && typeof store.refresh === 'function'), 'tokenStore', 'have a refresh(obtain, stale) function');
+  return store as TokenStore | undefined;
 }
