@@ -34,7 +34,7 @@ export interface RowFacts {
   /** The recipient's payout account, once known (given in the row, or created for its phone). */
   accountId: string | null;
   sessionId: string | null;
-  /** Epoch ms. */
+  /** Epoch ms until which the session may be used for a send (a little before its expires_at). */
   sessionExpiresAt: number | null;
   // The budget below is per claim (kept in memory): a rerun or a takeover starts afresh, with a lookup.
   /** True once this worker has looked the reference id up (or minted it) since claiming the row. */

@@ -75,6 +75,8 @@ export interface RunSummary {
   ok: boolean;
 }
 
+const SESSION_MARGIN_MS = 2_000;
+
 /** Waits `ms`, or less if the run is stopped (resolves either way). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -126,7 +128,7 @@ export async function runBatch(options: RunOptions): Promise<RunSummary> {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new RangeError('concurrency must be an integer from 1 to 256');
   const leaseMs = checkLease(options.leaseMs);
   const pollIntervalMs = options.pollIntervalMs ?? 3_000;
-  const budget: Budget = { maxUnknowns: options.maxUnknowns ?? 8, maxWaitMs: options.maxWaitMs ?? 10 * 60_000, sessionMarginMs: 2_000 };
+  const budget: Budget = { maxUnknowns: options.maxUnknowns ?? 8, maxWaitMs: options.maxWaitMs ?? 10 * 60_000, sessionMarginMs: 0 };
   const baseUrl = options.baseUrl ?? 'https://api.heydollr.app';
   const passcode: Passcode = createPasscode({
     code: options.passcode.code,
@@ -401,8 +403,12 @@ class RowWorker {
       if (refused.final) return { refused: refused.message };
       throw refused;
     }
-    const expiresAt = Date.parse(String(result.data.expires_at));
-    return { id: String(result.data.id), expiresAt: Number.isFinite(expiresAt) ? expiresAt : Date.now() + 60_000 };
+    // Recorded as "usable until": a little before Dollr's expires_at (a quarter of its lifetime
+    // at most), so a send does not race the expiry.
+    const now = Date.now();
+    const parsed = Date.parse(String(result.data.expires_at));
+    const expiresAt = Number.isFinite(parsed) ? parsed : now + 60_000;
+    return { id: String(result.data.id), expiresAt: expiresAt - Math.min(SESSION_MARGIN_MS, Math.max(0, expiresAt - now) / 4) };
   }
 }
 
