@@ -4,6 +4,7 @@
  * they learned before taking the next step. A crash at any point leaves the last recorded state;
  * whoever claims the row next starts with a lookup of its reference id.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createDollrClient } from '../client.js';
@@ -137,6 +138,8 @@ export async function runBatch(options: RunOptions): Promise<RunSummary> {
     device: serverDevice({ clientIp: options.passcode.clientIp ?? '127.0.0.1', name: 'dollr-payouts' }),
   });
 
+  // Every worker may wait on the run's signal at once.
+  if (options.signal) setMaxListeners(concurrency * 2 + 10, options.signal);
   const { sql, store } = await openBatch(options.db, options.batch, options.rows, concurrency + 3);
   const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const held = new Set<string>();

@@ -12,7 +12,7 @@ import { createDollrClient } from '../../src/index.js';
 import { startSandbox } from '../../src/testing/index.js';
 import type { Sandbox } from '../../src/testing/index.js';
 import { CURRENCIES, chaos, makeBatch, parseReport, runUntilDone } from './scenario.js';
-import { runCli, sandboxEnv, startCli, tempDir } from './helpers.js';
+import { killAfterEvents, runCli, sandboxEnv, startCli, tempDir } from './helpers.js';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -30,11 +30,10 @@ it('1,000 rows, SIGKILL five times, rerun: one execution per row, every row fina
   const args = ['run', file, '--db', db, '--yes', '--json', '--concurrency', '32', '--poll-ms', '100', '--lease-ms', '5000'];
   const stopChaos = chaos(sandbox, batch.failingAccounts);
   try {
-    // Five runs killed at random moments (some during start-up, most mid-batch).
+    // Five runs killed at random moments of the batch: after a random number of row state changes.
     for (let kill = 0; kill < 5; kill++) {
       const run = startCli(args, env);
-      await new Promise((resolve) => setTimeout(resolve, 1_500 + Math.random() * 3_500));
-      run.child.kill('SIGKILL');
+      await killAfterEvents(run, 20 + Math.floor(Math.random() * 500));
       const result = await run.done;
       expect(result.signal === 'SIGKILL' || result.code === 0).toBe(true);
     }

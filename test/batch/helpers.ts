@@ -89,3 +89,23 @@ export async function startPostgres(): Promise<TestPostgres> {
     },
   };
 }
+
+/** SIGKILLs the run once it has printed `events` JSON lines (or after `maxMs`, or when it ended on its own). */
+export async function killAfterEvents(run: CliRun, events: number, maxMs = 20_000): Promise<void> {
+  await new Promise<void>((resolve) => {
+    let seen = 0;
+    const timer = setTimeout(finish, maxMs);
+    function finish(): void {
+      clearTimeout(timer);
+      run.child.stdout!.off('data', count);
+      resolve();
+    }
+    function count(chunk: string): void {
+      seen += chunk.split('\n').length - 1;
+      if (seen >= events) finish();
+    }
+    run.child.stdout!.on('data', count);
+    run.child.once('close', finish);
+  });
+  run.child.kill('SIGKILL');
+}
