@@ -2,9 +2,12 @@
 /**
  * `dollr-sandbox`: the sandbox as a process, for test suites in any language. It prints the URL,
  * the sandbox's own (made-up) credentials and passcode, and the control surface, then serves
- * until SIGINT or SIGTERM, when it closes cleanly and exits 0.
+ * until SIGINT or SIGTERM, when it closes cleanly and exits 0, or until the process that
+ * started it dies (npx's wrapper does not pass `kill` on): it is reparented, and it exits, so
+ * no orphan keeps the port. Bound beyond loopback it warns and prints the control token.
  */
 import { parseArgs } from 'node:util';
+import { isLoopback } from './sandbox/guard.js';
 import { startSandbox } from './sandbox/index.js';
 import type { SandboxOptions } from './sandbox/index.js';
 
@@ -24,11 +27,17 @@ Options:
   --passcode <code>          payout passcode code (default: random; also DOLLR_SANDBOX_PASSCODE)
   --phone <digits>           payout passcode phone (default 231771234567)
   --unverified               act as a merchant not fully verified (payouts and refunds get 403)
+  --control-token <token>    bearer token the control surface needs off loopback (default: random; also DOLLR_SANDBOX_CONTROL_TOKEN)
+  --allow-host <name>        also accept this Host header (repeatable), e.g. a Docker service name
   --json                     print one JSON line ({url, credentials, passcode, control}) instead of text
   -h, --help                 show this help
 
 Control surface (JSON): GET /_sandbox, POST /_sandbox/inject, POST /_sandbox/outcomes,
-GET /_sandbox/executions, POST /_sandbox/reset. See the README.`;
+GET /_sandbox/executions, GET /_sandbox/requests, POST /_sandbox/reset. See docs/sandbox.md.
+The sandbox exits when the process that started it exits.`;
+
+// How often the sandbox checks that the process that started it is still there.
+const PARENT_POLL_MS = 250;
 
 function number(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -52,6 +61,8 @@ async function main(): Promise<void> {
       phone: { type: 'string' },
       json: { type: 'boolean' },
       unverified: { type: 'boolean' },
+      'control-token': { type: 'string' },
+      'allow-host': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -67,7 +78,10 @@ async function main(): Promise<void> {
     ...(values.host ? { host: values.host } : {}),
     ...(values.spec ? { spec: values.spec } : {}),
     ...(values.unverified ? { verified: false } : {}),
+    ...(values['allow-host'] ? { allowedHosts: values['allow-host'] } : {}),
   };
+  const controlToken = values['control-token'] ?? process.env.DOLLR_SANDBOX_CONTROL_TOKEN;
+  if (controlToken) options.controlToken = controlToken;
   const settle = number(values['settle-after-ms'], '--settle-after-ms');
   const ttl = number(values['token-ttl-minutes'], '--token-ttl-minutes');
   const sessionTtl = number(values['session-ttl-ms'], '--session-ttl-ms');
@@ -83,11 +97,27 @@ async function main(): Promise<void> {
     options.passcode = { code, phone: values.phone ?? '231771234567' };
   }
 
+  const parent = process.ppid;
   const sandbox = await startSandbox(options);
   const control = `${sandbox.url}/_sandbox`;
+  const exposed = !isLoopback(options.host ?? '127.0.0.1');
+  if (exposed) {
+    console.error(
+      `dollr-sandbox: WARNING: listening on ${options.host ?? ''}, beyond loopback. Anyone who can reach it can use the ` +
+        'sandbox API; the control surface needs the control token printed below.',
+    );
+  }
   // These are the sandbox's own test values, printed so other languages can use them.
   if (values.json) {
-    console.log(JSON.stringify({ url: sandbox.url, credentials: sandbox.credentials, passcode: sandbox.passcode, control }));
+    console.log(
+      JSON.stringify({
+        url: sandbox.url,
+        credentials: sandbox.credentials,
+        passcode: sandbox.passcode,
+        control,
+        ...(exposed ? { control_token: sandbox.controlToken } : {}),
+      }),
+    );
   } else {
     console.log(
       [
@@ -96,7 +126,8 @@ async function main(): Promise<void> {
         `  client_secret  ${sandbox.credentials.clientSecret}`,
         `  passcode code  ${sandbox.passcode.code}`,
         `  passcode phone ${sandbox.passcode.phone}`,
-        `  control        ${control} (inject, outcomes, executions, reset)`,
+        `  control        ${control} (inject, outcomes, executions, requests, reset)`,
+        ...(exposed ? [`  control token  ${sandbox.controlToken} (send authorization: Bearer <token> to ${control})`] : []),
         'Stop with Ctrl+C.',
       ].join('\n'),
     );
@@ -113,6 +144,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Reparented means the starter died (npx killed, a shell gone): exit rather than hold the port.
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, PARENT_POLL_MS).unref();
 }
 
 main().catch((error: unknown) => {

@@ -16,6 +16,8 @@ export type {
   SandboxInjection,
   SandboxOutcome,
   SandboxExecution,
+  SandboxPath,
+  SandboxRequest,
   ExecutionKind,
   ExecutionStatus,
 } from './sandbox/index.js';

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
+/** Options of startMockServer(). */
 export interface MockServerOptions {
   /** OpenAPI document to serve (path or file URL). Default: the package's own openapi.json. */
   spec?: string | URL;
@@ -25,6 +26,7 @@ export interface MockServerOptions {
   startTimeoutMs?: number;
 }
 
+/** A running Prism process, from startMockServer(). */
 export interface MockServer {
   /** Base URL to pass as `baseUrl`, e.g. `http://127.0.0.1:43123`. */
   readonly url: string;

@@ -145,10 +145,11 @@ describe('isolation', () => {
 
 describe('without the optional peers', () => {
   it('dollr-client/testing still loads, and startSandbox says what to install', () => {
-    // A copy of src/testing where ajv, ajv-formats and openapi-sampler cannot be resolved.
+    // A copy of src where ajv, ajv-formats and openapi-sampler cannot be resolved.
     const dir = mkdtempSync(join(tmpdir(), 'sandbox-nopeers-'));
     try {
-      cpSync(join(root, 'src/testing'), join(dir, 'src/testing'), { recursive: true });
+      // The whole of src/ (the kit builds on core and the generated table), without node_modules.
+      cpSync(join(root, 'src'), join(dir, 'src'), { recursive: true });
       cpSync(join(root, 'openapi.json'), join(dir, 'openapi.json'));
       writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
       const script =

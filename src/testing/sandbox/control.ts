@@ -1,10 +1,11 @@
 /**
  * The HTTP control surface under /_sandbox, for test suites in any language: the same inject,
- * setOutcome, executions and reset as the JavaScript API, with JSON in and out. The prefix is
- * not in the spec, and faults never apply to it. RegExp paths travel as `{ "pattern", "flags" }`.
+ * setOutcome, executions, requests and reset as the JavaScript API, with JSON in and out. The
+ * prefix is not in the spec, and faults never apply to it. Paths are templates, concrete paths
+ * or `*` for one segment, never a RegExp: a pattern from the network could stall the event loop.
  */
 import type { Reply } from './reply.js';
-import type { SandboxExecution, SandboxInjection, SandboxOutcome } from './types.js';
+import type { SandboxExecution, SandboxInjection, SandboxOutcome, SandboxRequest } from './types.js';
 
 export const CONTROL_PREFIX = '/_sandbox';
 
@@ -12,6 +13,7 @@ export interface ControlTarget {
   inject(injection: SandboxInjection): void;
   setOutcome(referenceId: string, outcome: SandboxOutcome): void;
   executions(): SandboxExecution[];
+  requests(): SandboxRequest[];
   reset(): void;
   info(): Record<string, unknown>;
 }
@@ -24,6 +26,7 @@ export function createControl(target: ControlTarget) {
     const routes: Record<string, Record<string, () => Reply>> = {
       [CONTROL_PREFIX]: { GET: () => ({ status: 200, body: target.info() }) },
       [`${CONTROL_PREFIX}/executions`]: { GET: () => ({ status: 200, body: target.executions() }) },
+      [`${CONTROL_PREFIX}/requests`]: { GET: () => ({ status: 200, body: target.requests() }) },
       [`${CONTROL_PREFIX}/reset`]: {
         POST: () => {
           target.reset();
@@ -33,11 +36,10 @@ export function createControl(target: ControlTarget) {
       [`${CONTROL_PREFIX}/inject`]: {
         POST: () => {
           const body = parse(raw);
-          const path = body.path;
-          const pattern = typeof path === 'object' && path !== null ? (path as Record<string, unknown>) : undefined;
+          if (typeof body.path !== 'string') throw new TypeError("inject: path must be a string: a template, a concrete path or '*' for one segment (RegExps are JavaScript-only)");
           target.inject({
-            ...(typeof body.method === 'string' ? { method: body.method } : {}),
-            path: pattern ? new RegExp(String(pattern.pattern), typeof pattern.flags === 'string' ? pattern.flags : '') : (path as string),
+            ...(body.method === undefined ? {} : { method: body.method as string }),
+            path: body.path as SandboxInjection['path'],
             fault: body.fault as SandboxInjection['fault'],
             ...(body.times === undefined ? {} : { times: body.times as number }),
           });

@@ -1,7 +1,8 @@
 /**
  * startSandbox(): a stateful local Dollr API for tests in any language. It wires the parts
- * (spec, validator, store, rules, faults, server) and owns the options' defaults. Loopback by
- * default; nothing (socket, timer) survives close().
+ * (spec, validator, store, rules, faults, guard, server) and owns the options' defaults.
+ * Loopback by default; nothing (socket, timer) survives close(). A record that cannot be
+ * copied never breaks executions(): it is listed without its body.
  */
 import { randomBytes } from 'node:crypto';
 import { createControl } from './control.js';
@@ -14,7 +15,8 @@ import { Sampler, SANDBOX_PHONE } from './samples.js';
 import { listen } from './server.js';
 import { loadSpec } from './spec.js';
 import { SandboxStore } from './store.js';
-import type { Sandbox, SandboxExecution, SandboxOptions, SandboxOutcome } from './types.js';
+import { refKey } from './store.js';
+import type { Sandbox, SandboxExecution, SandboxOptions, SandboxOutcome, SandboxRequest } from './types.js';
 import { SpecValidator } from './validation.js';
 
 export type {
@@ -28,6 +30,8 @@ export type {
   SandboxOptions,
   SandboxOutcome,
   SandboxPasscode,
+  SandboxPath,
+  SandboxRequest,
 } from './types.js';
 
 const DEFAULTS = { settleAfterMs: 1500, tokenTtlMinutes: 60, sessionTtlMs: 15 * 60_000, maxRecords: 10_000 };
@@ -40,6 +44,15 @@ function positive(value: number | undefined, name: string, fallback: number, all
   return value;
 }
 
+function copy(body: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return structuredClone(body);
+  } catch {
+    return {};
+  }
+}
+
+/** Starts a stateful local Dollr API with fault injection on loopback (see docs/sandbox.md). */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const config: SandboxConfig = {
     settleAfterMs: positive(options.settleAfterMs, 'settleAfterMs', DEFAULTS.settleAfterMs, true),
@@ -58,23 +71,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const validator = new SpecValidator(spec, deps);
   const sampler = new Sampler(spec.document, deps.sample, validator);
   const store = new SandboxStore(Math.floor(maxRecords));
-  const faults = new FaultQueue();
+  const faults = new FaultQueue(spec);
 
   const executions = (): SandboxExecution[] => {
     const now = Date.now();
     return [...store.executions.values()].map((e) => ({
       kind: e.kind,
       referenceId: e.referenceId,
-      body: structuredClone(e.body),
+      body: copy(e.body),
       status: executionStatus(e, store, config, now),
-      sends: store.sends.get(e.referenceId) ?? 0,
+      sends: store.sends.get(refKey(e.referenceId)) ?? 0,
     }));
   };
+  const requests = (): SandboxRequest[] => [...store.requests.values()].map((r) => ({ ...r }));
   const setOutcome = (referenceId: string, outcome: SandboxOutcome): void => {
     if (typeof referenceId !== 'string' || referenceId === '') throw new TypeError('setOutcome: referenceId must be a non-empty string');
     if (outcome?.status !== 'COMPLETED' && outcome?.status !== 'FAILED') throw new TypeError("setOutcome: status must be 'COMPLETED' or 'FAILED'");
-    if (outcome.message !== undefined && typeof outcome.message !== 'string') throw new TypeError('setOutcome: message must be a string');
-    store.outcomes.set(referenceId, { status: outcome.status, ...(outcome.message === undefined ? {} : { message: outcome.message }) });
+    if (outcome.message !== undefined && (typeof outcome.message !== 'string' || outcome.message.length > 1000)) {
+      throw new TypeError('setOutcome: message must be a string of at most 1000 characters');
+    }
+    if (referenceId.length > 100) throw new TypeError('setOutcome: referenceId must be a reference id (a UUID)');
+    store.outcomes.set(refKey(referenceId), { status: outcome.status, ...(outcome.message === undefined ? {} : { message: outcome.message }) });
   };
   const reset = (): void => {
     store.clear();
@@ -82,32 +99,46 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   const host = options.host ?? '127.0.0.1';
+  const controlToken = options.controlToken ?? `sbx_control_${randomBytes(18).toString('base64url')}`;
+  if (typeof controlToken !== 'string' || controlToken.length < 16 || /\s/.test(controlToken)) {
+    throw new TypeError('startSandbox: controlToken must be at least 16 characters without spaces');
+  }
+  const allowedHosts = options.allowedHosts ?? [];
+  if (!Array.isArray(allowedHosts) || !allowedHosts.every((h) => typeof h === 'string' && h !== '')) {
+    throw new TypeError('startSandbox: allowedHosts must be an array of host names');
+  }
   let url = '';
   const control = createControl({
     inject: (injection) => faults.add(injection),
     setOutcome,
     executions,
+    requests,
     reset,
+    // snake_case like the API, so other languages use the names they send.
     info: () => ({
       url,
-      credentials: config.credentials,
-      passcode: config.passcode,
-      settleAfterMs: config.settleAfterMs,
-      tokenTtlMinutes: config.tokenTtlMinutes,
-      sessionTtlMs: config.sessionTtlMs,
-      pendingFaults: faults.pending(),
+      client_id: config.credentials.clientId,
+      client_secret: config.credentials.clientSecret,
+      passcode: { code: config.passcode.code, phone: config.passcode.phone },
+      settle_after_ms: config.settleAfterMs,
+      token_ttl_minutes: config.tokenTtlMinutes,
+      session_ttl_ms: config.sessionTtlMs,
+      pending_faults: faults.pending(),
     }),
   });
-  const server = await listen({ spec, validator, store, faults, dispatch: createDispatch(store, config, sampler), control }, host, port);
+  const guard = { boundHost: host, allowedHosts: [...allowedHosts], controlToken };
+  const server = await listen({ spec, validator, store, faults, dispatch: createDispatch(store, config, sampler), control, guard }, host, port);
   url = `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
 
   return {
     url,
     credentials: Object.freeze({ ...config.credentials }),
     passcode: Object.freeze({ ...config.passcode }),
+    controlToken,
     inject: (injection) => faults.add(injection),
     setOutcome,
     executions,
+    requests,
     reset,
     close: () => server.close(),
   };

@@ -7,19 +7,20 @@
  */
 import { iso } from './reply.js';
 import type { SandboxConfig } from './reply.js';
+import { refKey } from './store.js';
 import type { Execution, SandboxStore, Source } from './store.js';
 import type { ExecutionStatus } from './types.js';
 
 export function executionStatus(execution: Execution, store: SandboxStore, config: SandboxConfig, now: number): ExecutionStatus {
   const elapsed = now - execution.createdAt;
-  if (elapsed >= config.settleAfterMs) return store.outcomes.get(execution.referenceId)?.status ?? 'COMPLETED';
+  if (elapsed >= config.settleAfterMs) return store.outcomes.get(refKey(execution.referenceId))?.status ?? 'COMPLETED';
   return elapsed >= config.settleAfterMs / 2 ? 'PROCESSING' : 'PENDING';
 }
 
 /** The ExecutionResponse body for an execution in `status`, with the values it was created with. */
 export function executionResponse(execution: Execution, status: ExecutionStatus, store: SandboxStore): Record<string, unknown> {
   const failed = status === 'FAILED';
-  const message = store.outcomes.get(execution.referenceId)?.message;
+  const message = store.outcomes.get(refKey(execution.referenceId))?.message;
   const isPayout = execution.kind === 'payout';
   return {
     reference_id: execution.referenceId,

@@ -6,18 +6,21 @@
  * session); a payout or refund by a merchant that is not fully verified (403, only with
  * `verified: false`); an unknown, expired, used or other-kind session (422 on body.session_id);
  * a wrong account (422); for payouts a wrong passcode (403). Status lookups of unknown
- * reference ids answer 404 `{"detail": "Not Found"}`.
+ * reference ids answer 404 `{"detail": "Not Found"}`. Reference ids are UUIDs and compare
+ * case-insensitively. Currencies must be ISO 4217 codes; referenced objects (accounts,
+ * counterparties, the merchant's wallet, sources) must exist and belong to the merchant.
  */
 import { randomBytes } from 'node:crypto';
+import { isReferenceId } from '../../core/guards.js';
+import { isCurrency } from './currencies.js';
 import { executionResponse, executionStatus, sourceStatus, sourceTotal } from './lifecycle.js';
 import { asRecord, forbidden, iso, notFound, ok, refuse, toId } from './reply.js';
 import type { Handler, Reply, SandboxConfig } from './reply.js';
 import { DEFAULT_CURRENCY } from './samples.js';
+import { refKey } from './store.js';
 import type { Execution, SandboxStore, Session, Source } from './store.js';
 import type { ExecutionKind } from './types.js';
 
-const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-const CURRENCY = /^[A-Z]{3}$/;
 
 export const EXECUTION_KINDS: readonly ExecutionKind[] = ['collection', 'payout', 'transfer', 'refund'];
 
@@ -51,9 +54,9 @@ export function moneyHandlers(store: SandboxStore, config: SandboxConfig): Recor
 
   function execute(kind: ExecutionKind, raw: unknown, now: number): Reply {
     const body = asRecord(raw);
-    const referenceId = String(body.reference_id);
-    if (!UUID_V4.test(referenceId)) return refuse(['body', 'reference_id'], 'reference_id must be a version-4 UUID');
-    if (store.executions.has(referenceId)) return refuse(['body', 'reference_id'], 'reference_id already exists');
+    const referenceId = body.reference_id;
+    if (!isReferenceId(referenceId)) return refuse(['body', 'reference_id'], 'reference_id must be a version-4 UUID');
+    if (store.executions.has(refKey(referenceId))) return refuse(['body', 'reference_id'], 'reference_id already exists');
 
     if (!config.verified && (kind === 'payout' || kind === 'refund')) return forbidden('Merchant account is not fully verified');
 
@@ -96,14 +99,14 @@ export function moneyHandlers(store: SandboxStore, config: SandboxConfig): Recor
       providerTransactionId: `SBX-${randomBytes(6).toString('hex').toUpperCase()}`,
       source: source ? { type: source.type, id: source.id } : null,
     };
-    store.executions.set(referenceId, execution);
+    store.executions.set(refKey(referenceId), execution);
     session.usedBy = referenceId;
-    if (source) source.lastCollection = referenceId;
+    if (source) source.lastCollection = refKey(referenceId);
     return ok(executionResponse(execution, 'PENDING', store));
   }
 
   function status(kind: ExecutionKind, referenceId: unknown, now: number): Reply {
-    const execution = store.executions.get(String(referenceId));
+    const execution = store.executions.get(refKey(String(referenceId)));
     if (!execution || execution.kind !== kind) return notFound();
     return ok(executionResponse(execution, executionStatus(execution, store, config, now), store));
   }
@@ -131,7 +134,7 @@ export function moneyHandlers(store: SandboxStore, config: SandboxConfig): Recor
       const { payout_account_id, amount, currency } = asRecord(body);
       const accountId = toId(payout_account_id);
       if (accountId === undefined || !store.accounts.has(accountId)) return refuse(['body', 'payout_account_id'], 'payment account not found');
-      if (!CURRENCY.test(String(currency))) return refuse(['body', 'currency'], 'currency must be an upper-case ISO 4217 code');
+      if (!isCurrency(currency)) return refuse(['body', 'currency'], 'currency must be an upper-case ISO 4217 code');
       const session = newSession('payout', now, Number(amount), String(currency), now + config.sessionTtlMs, {
         payout_account_id: accountId,
       });
@@ -147,11 +150,12 @@ export function moneyHandlers(store: SandboxStore, config: SandboxConfig): Recor
 
     'POST /{version}/sessions/transfer': ({ body, now }) => {
       const { from_wallet_id, to_counterparty_id, amount, currency, expires_at } = asRecord(body);
+      if (toId(from_wallet_id) !== config.merchant.walletId) return refuse(['body', 'from_wallet_id'], 'wallet not found');
       const counterpartyId = toId(to_counterparty_id);
       if (counterpartyId === undefined || !store.counterparties.has(counterpartyId)) {
         return refuse(['body', 'to_counterparty_id'], 'counterparty not found');
       }
-      if (!CURRENCY.test(String(currency))) return refuse(['body', 'currency'], 'currency must be an upper-case ISO 4217 code');
+      if (!isCurrency(currency)) return refuse(['body', 'currency'], 'currency must be an upper-case ISO 4217 code');
       const expiresAt = clientExpiry(expires_at, now);
       if (typeof expiresAt !== 'number') return expiresAt;
       const session = newSession('transfer', now, Number(amount), String(currency), expiresAt, {

@@ -4,6 +4,7 @@
  * order with its party and counterparty, in one call), plus their status and links. Anything
  * referred to must exist (422 on the field that names it); unknown ids in a path read 404.
  */
+import { isCurrency } from './currencies.js';
 import { randomBytes } from 'node:crypto';
 import { sourceStatus, sourceTotal } from './lifecycle.js';
 import { asRecord, iso, notFound, ok, okOrNotFound, refuse, toId } from './reply.js';
@@ -24,6 +25,7 @@ export function sourceHandlers(store: SandboxStore, config: SandboxConfig, parti
     if (counterpartyId === undefined || !store.counterparties.has(counterpartyId)) {
       return refuse(['body', 'counterparty_id'], 'counterparty not found');
     }
+    if (!isCurrency(fields.currency)) return refuse(['body', 'currency'], 'currency must be an upper-case ISO 4217 code');
     const id = store.nextId(type);
     const source: Source = {
       type,

@@ -1,25 +1,65 @@
 /**
- * Bounded state: every record kind lives in a map that evicts its oldest entry past the cap, so
- * a long-running sandbox (a CI job, a load test) cannot grow without limit. Evicted records are
- * simply unknown afterwards (a status lookup of an evicted execution reads 404).
+ * Bounded state: every record kind lives in a map that evicts its oldest entry past the cap,
+ * in records and in bytes (a record's JSON size when stored), so a long-running sandbox (a CI
+ * job, a load test) cannot grow without limit however large the bodies it is sent. Evicted
+ * records are simply unknown afterwards (a status lookup of an evicted execution reads 404).
+ * Reference ids are UUIDs, so they are keyed in lower case: `ABC...` and `abc...` are one id.
  */
-import type { ExecutionKind, SandboxOutcome } from './types.js';
+import type { ExecutionKind, SandboxOutcome, SandboxRequest } from './types.js';
 
-/** A Map that keeps at most `cap` entries, dropping the oldest inserted. */
+/** Bytes a kind of record may hold before its oldest are evicted. */
+export const MAX_BYTES_PER_KIND = 32 * 1024 * 1024;
+
+/** The key a reference id is stored under: UUIDs compare case-insensitively. */
+export const refKey = (referenceId: string): string => referenceId.toLowerCase();
+
+function jsonBytes(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? '');
+  } catch {
+    return 0;
+  }
+}
+
+/** A Map that keeps at most `cap` entries and about `maxBytes` of them, dropping the oldest inserted. */
 export class BoundedMap<K, V> extends Map<K, V> {
-  constructor(private readonly cap: number) {
+  private readonly sizes = new Map<K, number>();
+  private bytes = 0;
+
+  constructor(
+    private readonly cap: number,
+    private readonly maxBytes = MAX_BYTES_PER_KIND,
+  ) {
     super();
   }
 
   override set(key: K, value: V): this {
-    if (!this.has(key)) {
-      while (this.size >= this.cap) {
-        const oldest = this.keys().next();
-        if (oldest.done) break;
-        this.delete(oldest.value);
-      }
+    const size = jsonBytes(key) + jsonBytes(value);
+    this.forget(key);
+    while (this.size > 0 && (this.size >= this.cap || this.bytes + size > this.maxBytes)) {
+      const oldest = this.keys().next();
+      if (oldest.done) break;
+      this.delete(oldest.value);
     }
+    this.sizes.set(key, size);
+    this.bytes += size;
     return super.set(key, value);
+  }
+
+  override delete(key: K): boolean {
+    this.forget(key);
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.sizes.clear();
+    this.bytes = 0;
+    super.clear();
+  }
+
+  private forget(key: K): void {
+    this.bytes -= this.sizes.get(key) ?? 0;
+    this.sizes.delete(key);
   }
 }
 
@@ -118,6 +158,8 @@ export class SandboxStore {
   readonly executions: BoundedMap<string, Execution>;
   readonly sends: BoundedMap<string, number>;
   readonly outcomes: BoundedMap<string, SandboxOutcome>;
+  /** The request log, keyed by arrival order. */
+  readonly requests: BoundedMap<number, SandboxRequest>;
   private sequences = new Map<string, number>();
 
   constructor(readonly cap: number) {
@@ -131,6 +173,7 @@ export class SandboxStore {
     this.executions = new BoundedMap(cap);
     this.sends = new BoundedMap(cap);
     this.outcomes = new BoundedMap(cap);
+    this.requests = new BoundedMap(cap);
   }
 
   /** Next id of a sequence; ids never repeat within a run, even after eviction or reset. */
@@ -141,13 +184,14 @@ export class SandboxStore {
   }
 
   countSend(referenceId: string): void {
-    this.sends.set(referenceId, (this.sends.get(referenceId) ?? 0) + 1);
+    const key = refKey(referenceId);
+    this.sends.set(key, (this.sends.get(key) ?? 0) + 1);
   }
 
   clear(): void {
     for (const map of [
       this.tokens, this.parties, this.counterparties, this.accounts, this.invoices, this.orders,
-      this.sessions, this.executions, this.sends, this.outcomes,
+      this.sessions, this.executions, this.sends, this.outcomes, this.requests,
     ] as Map<unknown, unknown>[]) {
       map.clear();
     }
