@@ -50,8 +50,8 @@ export async function makeBatch(sandbox: Sandbox, size: number): Promise<Batch> 
 }
 
 /**
- * While runners work: about 10% of execution answers lost after processing, some 503s
- * (after processing once the sandbox supports `processed: true`), some session answers so late
+ * While runners work: about 10% of execution answers lost after processing, some 503s after
+ * processing, some session answers so late
  * the session has expired on arrival, and FAILED outcomes for the failing accounts (set while
  * the execution is still PENDING, so every status anyone reads is consistent).
  */
@@ -75,7 +75,7 @@ export function chaos(sandbox: Sandbox, failingAccounts: Set<string>): () => voi
       lost++;
     }
     if (unavailable < sent * 0.03 + 1) {
-      sandbox.inject({ method: 'POST', path: '/v1/executions/payout', fault: { status: 503, processed: true } as never });
+      sandbox.inject({ method: 'POST', path: '/v1/executions/payout', fault: { status: 503, processed: true } });
       unavailable++;
     }
     if (lateSessions < 20 && sent % 40 === 0) {
