@@ -99,6 +99,7 @@ export function createCore(options: DollrClientOptions): Core {
     check(complete, 'logger', 'have debug, info, warn and error functions');
   }
   const log = createLog(logger, options.logLevel);
+  check(options.tokenStore === undefined || typeof options.tokenStore.refresh === 'function', 'tokenStore', 'have refresh()');
 
   const transportOptions = { fetch, baseUrl, allowInsecureHttp, timeoutMs, maxRetries, backoff, log };
   const auth = createAuth(options.auth, {
@@ -106,7 +107,7 @@ export function createCore(options: DollrClientOptions): Core {
     send: createTransport(transportOptions),
     dangerouslyAllowBrowser: options.dangerouslyAllowBrowser === true,
     log,
-    tokenStore: checkTokenStore(options.tokenStore),
+    tokenStore: options.tokenStore,
   });
 
   const base = createClient<DollrPaths>({
@@ -138,9 +139,4 @@ export function createCore(options: DollrClientOptions): Core {
       : (base.request as (m: string, u: string, i?: object) => Promise<never>)(method, url, init)) as CoreClient['request'];
 
   return { client: { ...base, POST, request }, auth, log };
-}
-
-function checkTokenStore(store: unknown): TokenStore | undefined {
-  check(store === undefined || (isObject(store) && typeof store.refresh === 'function'), 'tokenStore', 'have a refresh(obtain, stale) function');
-  return store as TokenStore | undefined;
 }
