@@ -222,7 +222,14 @@ export function createTransport(options: TransportOptions): Send {
           await wait(call, action.wait);
           state.lookups++;
           const { url, path } = lookupUrl(call.prefix, policy, id);
-          const result = await exchange(call, url, 'GET', lookupHeaders(call.headers), null, 'lookups', `GET ${path}`);
+          let result: AttemptResult;
+          try {
+            result = await exchange(call, url, 'GET', lookupHeaders(call.headers), null, 'lookups', `GET ${path}`);
+          } catch (error) {
+            // No token for the lookup: the execution's outcome stays unknown.
+            if (error instanceof DollrError) throw withProcessed(error, 'unknown');
+            throw error;
+          }
           if (signal?.aborted) throw signal.reason;
           const looked = await classifyLookup(result, id);
           found = looked.found;
@@ -236,13 +243,13 @@ export function createTransport(options: TransportOptions): Send {
     }
   }
 
-  async function sendOnce(call: Call, what: string, _state: State): Promise<Sent> {
+  async function sendOnce(call: Call, what: string, state: State): Promise<Sent> {
     if (call.signal?.aborted) throw call.signal.reason;
     try {
       return await exchange(call, call.url, call.method, call.headers, call.body, 'attempts', what);
     } catch (error) {
       // A token that could not be had: this call's `processed` is what it had sent before.
-      if (error instanceof DollrError) throw withProcessed(error, _state.mayHaveLanded ? 'unknown' : false);
+      if (error instanceof DollrError) throw withProcessed(error, state.mayHaveLanded ? 'unknown' : false);
       throw error;
     }
   }
@@ -307,8 +314,7 @@ export function createTransport(options: TransportOptions): Send {
     const timedOut = kind === 'timeout';
     const code = timedOut ? 'ETIMEDOUT' : kind === 'too-large' ? 'EBODYTOOLARGE' : errorCode(cause);
     // fetch's refusal messages quote the URL (credentials included): keep words, not the error.
-    const init = { attempts: call.attempts, referenceId: execution ? referenceId : undefined, code, processed, cause: timedOut || refusal ? undefined : cause };
-    void refusal;
+    const init = { attempts: call.attempts, referenceId: execution ? referenceId : undefined, code, processed, cause: timedOut || refusal !== undefined ? undefined : cause };
     return timedOut ? new DollrTimeoutError(message, init) : new DollrConnectionError(message, init);
   }
 
