@@ -44,7 +44,8 @@ export interface Redirect {
   target: string | undefined;
 }
 
-export type AttemptResult = { response: Response } | { redirect: Redirect } | { failure: Failure };
+/** `body`: the bytes the response holds, for callers that must read them without a clone. */
+export type AttemptResult = { response: Response; body: Uint8Array<ArrayBuffer> } | { redirect: Redirect } | { failure: Failure };
 
 function abortForTimeout(controller: AbortController): void {
   controller.abort();
@@ -99,6 +100,7 @@ export async function attempt(
           statusText: response.statusText,
           headers: response.headers,
         }),
+        body,
       };
     } catch (error) {
       return failed(error, response.status);

@@ -104,7 +104,11 @@ interface Call {
 }
 
 /** What the last send produced, for the final answer or error. */
-type Sent = { response: Response } | { redirect: Redirect } | { failure: Failure };
+type Sent = AttemptResult;
+
+const decoder = new TextDecoder();
+/** The answer's body as text, from the bytes already read (no clone, no second read). */
+const textOf = (sent: { body: Uint8Array }): string => decoder.decode(sent.body);
 
 export function createTransport(options: TransportOptions): Send {
   const { baseUrl, allowInsecureHttp, backoff, auth, log } = options;
@@ -166,11 +170,11 @@ export function createTransport(options: TransportOptions): Send {
     const execution = call.policy.repeat === 'execution';
     if (status < 300) {
       if (!execution) return { type: 'answer', status };
-      const usable = call.referenceId !== undefined && isExecutionFor(safeParse(await sent.response.clone().text()), call.referenceId);
+      const usable = call.referenceId !== undefined && isExecutionFor(safeParse(textOf(sent)), call.referenceId);
       return { type: 'answer', status, usable };
     }
     const asked = status === 429 || isUnknownStatus(status) ? retryAfterMs(headers) : undefined;
-    const duplicate = execution && status === 422 && state.mayHaveLanded && isReferenceIdConflict(parseIssues(safeParse(await sent.response.clone().text())));
+    const duplicate = execution && status === 422 && state.mayHaveLanded && isReferenceIdConflict(parseIssues(safeParse(textOf(sent))));
     return { type: 'answer', status, retryAfterMs: asked, duplicate };
   }
 
