@@ -18,7 +18,7 @@ import { redactJson, redactText } from '../redact.js';
 import { backoffDelay, errorCode, retryAfterMs, sleep } from '../retry.js';
 import type { ResolvedBackoff } from '../retry.js';
 import { attempt } from './attempt.js';
-import type { AttemptResult, FetchLike, Failure, Redirect } from './attempt.js';
+import type { AttemptResult, FetchLike } from './attempt.js';
 import { mayRenew, tokenFor } from './auth-step.js';
 import { decide, isUncertain, isUnknownStatus } from './decide.js';
 import type { DecidePolicy, Outcome, State, Wait } from './decide.js';
