@@ -8,7 +8,7 @@ const layer = (files, forbidden) => ({
   rules: {
     'no-restricted-imports': [
       'error',
-      { patterns: forbidden.map((group) => ({ group: [group], message: 'src/ layers: core <- helpers <- client/index; testing on top' })) },
+      { patterns: forbidden.map((group) => ({ group: [group], message: 'src/ layers: core <- helpers <- client/index; testing and batch on top' })) },
     ],
   },
 });
@@ -25,7 +25,10 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  // core/ depends on nothing above it; helpers/ build on core only; neither reaches testing/.
-  layer(['src/core/**'], ['**/helpers/**', '**/testing/**', '../client.js', '../index.js']),
-  layer(['src/helpers/**'], ['**/testing/**', '../client.js', '../index.js']),
+  // core/ depends on nothing above it; helpers/ build on core only; neither reaches testing/ or batch/.
+  layer(['src/core/**'], ['**/helpers/**', '**/testing/**', '**/batch/**', '../client.js', '../index.js']),
+  layer(['src/helpers/**'], ['**/testing/**', '**/batch/**', '../client.js', '../index.js']),
+  // batch/ sits on top of core, helpers and the client; it never reaches the testing kit, and nothing below reaches it.
+  layer(['src/batch/**'], ['**/testing/**']),
+  layer(['src/client.ts', 'src/index.ts', 'src/testing/**'], ['**/batch/**', './batch/**']),
 );

@@ -49,7 +49,7 @@ const FORBIDDEN: readonly RegExp[] = [
   /^package-lock\.json$/,
 ];
 
-/** Every path `exports`, `main` and `types` point at (conditions flattened). */
+/** Every path `exports`, `main`, `types` and `bin` point at (conditions flattened). */
 export function exportTargets(manifest: Record<string, unknown>): string[] {
   const targets: string[] = [];
   const visit = (value: unknown): void => {
@@ -59,6 +59,7 @@ export function exportTargets(manifest: Record<string, unknown>): string[] {
   visit(manifest.exports);
   visit(manifest.main);
   visit(manifest.types);
+  visit(manifest.bin);
   return [...new Set(targets)];
 }
 

@@ -7,6 +7,7 @@ import { LiteRequest } from './lite-request.js';
 import type { Log } from './log.js';
 import { TOKEN_PATH } from './policy.js';
 import type { CallRecord, Send } from './send.js';
+import type { TokenStore } from './token-store.js';
 import type { RequestBody, ResponseData } from './types.js';
 
 export interface ClientCredentials {
@@ -32,6 +33,8 @@ export interface AuthContext {
   send: Send;
   dangerouslyAllowBrowser: boolean;
   log: Log;
+  /** Shares client-credentials tokens with other clients (single flight across them all). */
+  tokenStore?: TokenStore | undefined;
 }
 
 type TokenRequest = RequestBody<'post', typeof TOKEN_PATH>;
@@ -94,6 +97,7 @@ function clientCredentialsAuth(clientId: string, clientSecret: string, context: 
   let cached: CachedToken | undefined;
   let inflight: Promise<string> | undefined;
   let recent: string[] = [];
+  let refused: string | undefined; // the last token a 401 refused: never taken back from a shared store
 
   async function obtain(): Promise<CachedToken> {
     const payload: TokenRequest = { client_id: clientId, client_secret: clientSecret };
@@ -140,7 +144,7 @@ function clientCredentialsAuth(clientId: string, clientSecret: string, context: 
   async function refresh(): Promise<string> {
     const previous = cached;
     try {
-      const token = await obtain();
+      const token = await (context.tokenStore ? context.tokenStore.refresh(obtain, refused) : obtain());
       recent = [token.value, ...recent].slice(0, 3);
       cached = token;
       return token.value;
@@ -163,6 +167,7 @@ function clientCredentialsAuth(clientId: string, clientSecret: string, context: 
     renew(failed) {
       // Only drop the cache if nobody has replaced the failing token already.
       if (cached?.value === failed) cached = undefined;
+      refused = failed;
       return true;
     },
     secrets: () => [clientSecret, ...recent],

@@ -15,6 +15,7 @@ import type { Log, LogLevel, Logger } from './log.js';
 import { policyFor } from './policy.js';
 import { DEFAULT_BACKOFF } from './retry.js';
 import type { BackoffOptions, ResolvedBackoff } from './retry.js';
+import type { TokenStore } from './token-store.js';
 import { checkBaseUrl, createTransport } from './transport.js';
 import type { FetchLike, PerCall } from './transport.js';
 import type { DollrPaths, HttpMethod, PathsFor } from './types.js';
@@ -59,6 +60,8 @@ export interface DollrClientOptions {
   logger?: Logger;
   /** Default `'warn'`, or the `DOLLR_LOG` environment variable where one exists. */
   logLevel?: LogLevel;
+  /** With client credentials: share one token with other clients, e.g. a fleet through Postgres (see dollr-client/batch). */
+  tokenStore?: TokenStore;
 }
 
 /** Per-call options of every raw method (`GET`, `POST`, ..., `request`), beside openapi-fetch's init fields. */
@@ -135,6 +138,7 @@ export function createCore(options: DollrClientOptions): Core {
     check(complete, 'logger', 'have debug, info, warn and error functions');
   }
   const log = createLog(logger, options.logLevel);
+  check(options.tokenStore === undefined || typeof options.tokenStore.refresh === 'function', 'tokenStore', 'have refresh()');
 
   const transportOptions = { fetch, baseUrl, allowInsecureHttp, timeoutMs, maxRetries, backoff, log };
   const auth = createAuth(options.auth, {
@@ -142,6 +146,7 @@ export function createCore(options: DollrClientOptions): Core {
     send: createTransport(transportOptions),
     dangerouslyAllowBrowser: options.dangerouslyAllowBrowser === true,
     log,
+    tokenStore: options.tokenStore,
   });
   const send = createTransport({ ...transportOptions, auth });
 

@@ -1,0 +1,12 @@
+import { startSandbox } from '../../src/testing/index.js';
+import { runBatch, readBatchCsv } from '../../src/batch/index.js';
+import { readFileSync, rmSync } from 'node:fs';
+const sb = await startSandbox({ settleAfterMs: 200 });
+rmSync('/tmp/b18/db2', { recursive: true, force: true });
+const { rows } = readBatchCsv(readFileSync('/tmp/b18/p.csv', 'utf8'));
+const t0 = Date.now();
+const timer = setInterval(() => console.log('tick', Date.now() - t0, sb.executions().length), 2000);
+const s = await runBatch({ batch: 'p', rows, db: '/tmp/b18/db2', baseUrl: sb.url, auth: sb.credentials, passcode: { code: sb.passcode.code, phone: sb.passcode.phone }, pollIntervalMs: 100, concurrency: 8, onEvent: (e) => console.log(Date.now() - t0, JSON.stringify(e)) });
+console.log(s, Date.now() - t0);
+clearInterval(timer);
+await sb.close();
