@@ -73,22 +73,47 @@ export interface CallOptions {
 }
 
 type RequiredKeysOf<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
-type InitParam<Init> = [RequiredKeysOf<Init>] extends [never] ? [(Init & CallOptions)?] : [Init & CallOptions];
+/**
+ * openapi-fetch's init fields plus CallOptions, and nothing else: a misspelled option
+ * (`timeoutMS`) or a wrong type (`timeoutMs: '5'`) does not compile.
+ */
+type ExactInit<Init, Allowed> = Init & CallOptions & { [K in Exclude<keyof Init, keyof Allowed | keyof CallOptions>]: never };
+type InitParam<Init, Allowed> = [RequiredKeysOf<Init>] extends [never] ? [ExactInit<Init, Allowed>?] : [ExactInit<Init, Allowed>];
+type OperationOf<M extends string, P extends keyof DollrPaths> = Lowercase<M> & keyof DollrPaths[P];
+type InitOf<M extends string, P extends keyof DollrPaths> = MaybeOptionalInit<DollrPaths[P], OperationOf<M, P>>;
+type ResultOf<M extends string, P extends keyof DollrPaths, Init> = Promise<
+  FetchResponse<DollrPaths[P][OperationOf<M, P>] & Record<string | number, unknown>, Init, `${string}/${string}`>
+>;
 
-/** `client.request('POST', ...)`: the method as users write it, typed like openapi-fetch's lowercase form. */
-export type UppercaseRequestMethod = <
-  M extends Uppercase<HttpMethod>,
-  P extends PathsFor<M>,
-  Init extends MaybeOptionalInit<DollrPaths[P], Lowercase<M> & keyof DollrPaths[P]>,
->(
+/** `client.GET(url, init)` and the other methods: openapi-fetch's, with CallOptions and exact init keys. */
+export type RawMethod<M extends HttpMethod> = <P extends PathsFor<M>, Init extends InitOf<M, P>>(
+  url: P,
+  ...init: InitParam<Init, NonNullable<InitOf<M, P>>>
+) => ResultOf<M, P, Init>;
+
+/** `client.request('POST', ...)` or `('post', ...)`: typed like the methods. */
+export type RequestMethod = <M extends HttpMethod | Uppercase<HttpMethod>, P extends PathsFor<M>, Init extends InitOf<M, P>>(
   method: M,
   url: P,
-  ...init: InitParam<Init>
-) => Promise<FetchResponse<DollrPaths[P][Lowercase<M> & keyof DollrPaths[P]] & Record<string | number, unknown>, Init, `${string}/${string}`>>;
+  ...init: InitParam<Init, NonNullable<InitOf<M, P>>>
+) => ResultOf<M, P, Init>;
 
-/** openapi-fetch's client with the API version bound (`/v1/...`); `request` takes `'post'` or `'POST'`. */
-export interface CoreClient extends Omit<Client<DollrPaths>, 'request'> {
-  request: Client<DollrPaths>['request'] & UppercaseRequestMethod;
+/** @deprecated Use RequestMethod, which takes either case. */
+export type UppercaseRequestMethod = RequestMethod;
+
+type Methods = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'PATCH' | 'TRACE' | 'request';
+
+/** openapi-fetch's client with the API version bound (`/v1/...`), per-call options typed on every method. */
+export interface CoreClient extends Omit<Client<DollrPaths>, Methods> {
+  GET: RawMethod<'get'>;
+  PUT: RawMethod<'put'>;
+  POST: RawMethod<'post'>;
+  DELETE: RawMethod<'delete'>;
+  OPTIONS: RawMethod<'options'>;
+  HEAD: RawMethod<'head'>;
+  PATCH: RawMethod<'patch'>;
+  TRACE: RawMethod<'trace'>;
+  request: RequestMethod;
 }
 
 /** What a raw call resolves to (openapi-fetch's `{ data, error, response }`), untyped for helpers. */

@@ -179,6 +179,8 @@ export function apiError(response: Response, body: unknown, ctx: ApiErrorContext
   });
   if (ctx.referenceId !== undefined && isReferenceIdConflict(error.issues)) {
     error.message += `. reference_id ${ctx.referenceId} is already used by an execution: look it up with getExecution() instead of sending it again`;
+  } else if (ctx.referenceId !== undefined && ctx.processed === 'unknown') {
+    error.message += `. The outcome is unknown: the execution may have been processed. Look its status up (getExecution with reference_id ${ctx.referenceId}) before any new attempt`;
   }
   return error;
 }

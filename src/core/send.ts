@@ -17,6 +17,8 @@ export interface PerCall {
   maxRetries?: number | undefined;
   /** A per-request fetch (openapi-fetch's `fetch` init field): used under the transport's rules. */
   fetch?: FetchLike | undefined;
+  /** The caller's signal, kept even when middleware replaces the request (and drops its signal). */
+  signal?: AbortSignal | undefined;
   record?: CallRecord | undefined;
 }
 

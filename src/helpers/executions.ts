@@ -57,6 +57,7 @@ function checkKind(kind: unknown): asserts kind is ExecutionKind {
 
 function callOptions(options: RequestOptions | undefined, record?: CallRecord): PerCall {
   return {
+    signal: options?.signal,
     timeoutMs: checkTimeout(options?.timeoutMs, 'timeoutMs', undefined),
     maxRetries: count(options?.maxRetries, 'maxRetries', undefined),
     record,
@@ -165,7 +166,7 @@ export function createExecutions({ auth, log, call: send }: Core): Executions {
     const { signal, onStatus } = options;
     const deadline = Date.now() + maxWaitMs;
     // One loop of retries only: this one. Each lookup is a single attempt.
-    const call: PerCall = { maxRetries: 0 };
+    const call: PerCall = { maxRetries: 0, signal };
     let last: Execution | null = null;
     for (;;) {
       if (signal?.aborted) throw signal.reason;

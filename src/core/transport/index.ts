@@ -317,7 +317,8 @@ export function createTransport(options: TransportOptions): Send {
     let prefix: string;
     let path: string;
     let origin: string;
-    if (url.startsWith(home)) {
+    // The client's own base URL followed by the version: the common case, no URL parsing.
+    if (url.startsWith(home) && url.charCodeAt(home.length) === 118 /* v */) {
       prefix = baseUrl;
       const query = url.indexOf('?', home.length);
       path = url.slice(baseUrl.length, query < 0 ? undefined : query);
@@ -363,7 +364,7 @@ export function createTransport(options: TransportOptions): Send {
       policy,
       headers: request.headers,
       body,
-      signal: request.signal,
+      signal: perCall?.signal ?? request.signal,
       timeoutMs: perCall?.timeoutMs ?? options.timeoutMs,
       maxRetries: perCall?.maxRetries ?? options.maxRetries,
       fetch: perCall?.fetch ?? options.fetch,
