@@ -230,16 +230,19 @@ function statusFault(fault: SandboxFault): Reply {
   return { status: f.status, body: f.body ?? { detail: defaultDetail(f.status) }, headers };
 }
 
+/** Runs `act` after `ms` unless the response closes first; close() clears it too. */
 function later(live: Live, res: ServerResponse, ms: number, act: () => void): void {
+  const cancel = (): void => {
+    clearTimeout(timer);
+    live.timers.delete(timer);
+  };
   const timer = setTimeout(() => {
     live.timers.delete(timer);
+    res.off('close', cancel);
     act();
   }, ms);
   live.timers.add(timer);
-  res.once('close', () => {
-    clearTimeout(timer);
-    live.timers.delete(timer);
-  });
+  res.once('close', cancel);
 }
 
 function drip(live: Live, res: ServerResponse, payload: Buffer, everyMs: number, offset = 0): void {
