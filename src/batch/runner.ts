@@ -343,13 +343,14 @@ class RowWorker {
 
   /** The payout account of a phone row: created once per distinct phone in the batch, recorded, reused. */
   private async recipient(row: StoredRow): Promise<string | null> {
-    const { store, owner, leaseMs } = this.c;
+    const { store, leaseMs } = this.c;
+    const owner = `${this.c.owner}#${row.rowId}`; // one worker, not the whole process
     const phone = row.phone!;
     for (;;) {
       const found = await store.recipient(owner, phone, leaseMs);
       if ('accountId' in found) return found.accountId;
       if ('refused' in found) {
-        await store.update(owner, row.rowId, { state: 'REJECTED', message: found.refused }, leaseMs, true);
+        await store.update(this.c.owner, row.rowId, { state: 'REJECTED', message: found.refused }, leaseMs, true);
         this.emit(row, 'REJECTED', null, found.refused);
         return null;
       }
