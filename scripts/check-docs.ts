@@ -20,13 +20,6 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Where blocks are written to be run; git-ignored. */
 const WORK_DIR = join(ROOT, '.cache', 'docs-check');
 
-/**
- * Guides other issues own and write on their own branches. A link to one is accepted while the
- * file is absent (it is checked like any other once it exists); remove an entry once the file
- * is on main.
- */
-export const PENDING_FILES: readonly string[] = ['docs/batch.md'];
-
 export type Marker = 'run' | 'fragment';
 
 export interface Block {
@@ -227,7 +220,7 @@ export function checkLinks(file: string, markdown: string, root = ROOT, read = (
         const absolute = join(root, targetFile);
         const problem = (message: string) => problems.push({ file, line: index + 1, message: `${target}: ${message}` });
         if (path !== '' && !existsSync(absolute)) {
-          if (!PENDING_FILES.includes(targetFile)) problem('no such file');
+          problem('no such file');
           continue;
         }
         if (anchor === undefined || anchor === '' || !targetFile.endsWith('.md')) continue;
