@@ -3,7 +3,7 @@
  *
  *   npm run bench                          full run (~3 min)
  *   npm run bench -- --quick               smoke run (~30 s), same code paths, fewer/shorter rounds
- *   npm run bench -- --sections=http,size  any of http,size,codegen
+ *   npm run bench -- --sections=http,size  any of http,overhead,size,codegen,batch
  *   npm run bench -- --variants=dollr-post --sections=http   (bare-fetch is always included)
  *   npm run bench -- --sections=http --variants=dollr-post,fetch-timeout,fetch-headers,dollr-post-notimeout
  *                                          diagnostic rows that attribute the gap to fetch (see http.ts)
@@ -17,6 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { formatBatch, runBatchBench, type BatchBenchResult } from './batch.js';
 import { runCodegenBench, type CodegenResult } from './codegen.js';
 import { runHttpBench, type HttpResult, type UnitResult } from './http.js';
 import { collectMeta, endMeta, type Meta } from './machine.js';
@@ -33,6 +34,7 @@ export interface BenchResult {
   overhead: OverheadResult | null;
   size: SizeResult | null;
   codegen: CodegenResult | null;
+  batch?: BatchBenchResult;
   /**
    * met: true only when every measure of it meets the target; status MIXED when the wall-clock and
    * CPU ratios disagree (noise on a loaded machine: rerun with more --rounds).
@@ -55,7 +57,7 @@ const num = (name: string, dflt: number) => {
 };
 
 const quick = flag('quick');
-const sections = new Set((opt('sections') ?? 'http,overhead,size,codegen').split(','));
+const sections = new Set((opt('sections') ?? 'http,overhead,size,codegen,batch').split(','));
 const variants = opt('variants')?.split(',').filter(Boolean);
 // Sized so a full run takes ~2-3 minutes on the shared 2-core box (~1 ms/request under load).
 const seqRequests = num('seq', quick ? 200 : 1000);
@@ -247,6 +249,10 @@ async function main(): Promise<void> {
       log,
     });
   }
+  if (sections.has('batch')) {
+    log('batch:');
+    result.batch = await runBatchBench({ quick, log });
+  }
   endMeta(meta);
   result.targets = targets(result);
 
@@ -262,6 +268,7 @@ async function main(): Promise<void> {
   if (result.overhead) out.push(formatOverhead(result.overhead, result.http), '');
   if (result.size) out.push(formatSize(result.size), '');
   if (result.codegen) out.push(formatCodegen(result.codegen), '');
+  if (result.batch) out.push(formatBatch(result.batch), '');
   out.push(
     'Targets',
     table(

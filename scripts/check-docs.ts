@@ -3,7 +3,7 @@
  * CONTRIBUTING.md and docs/*.md:
  *  1. every ```ts block compiles on its own, imports included (a reader copies one block at a
  *     time): each block is its own module in ONE TypeScript program (fast), with `dollr-client`
- *     and `dollr-client/testing` resolved to src/;
+ *     and its subpath entries (package.json `exports`) resolved to src/;
  *  2. the README's first ```ts block, and every block after a `<!-- run -->` line, runs exactly
  *     as written (tsx, same resolution) and exits 0;
  *  3. relative links point at files that exist, and `#anchors` at headings that exist.
@@ -19,13 +19,6 @@ import ts from 'typescript';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Where blocks are written to be run; git-ignored. */
 const WORK_DIR = join(ROOT, '.cache', 'docs-check');
-
-/**
- * Guides other issues own and write on their own branches. A link to one is accepted while the
- * file is absent (it is checked like any other once it exists); remove an entry once the file
- * is on main.
- */
-export const PENDING_FILES: readonly string[] = ['docs/batch.md'];
 
 export type Marker = 'run' | 'fragment';
 
@@ -87,6 +80,25 @@ function virtualName(block: Block): string {
   return join(WORK_DIR, `${block.file.replace(/[/.]/g, '_')}_L${block.line}.mts`);
 }
 
+/**
+ * `dollr-client` and each of its subpath entries (`dollr-client/testing`, ...), from package.json's
+ * `exports` (`./dist/x.d.ts` is built from `src/x.ts`), as absolute source paths.
+ */
+export function entryPaths(root = ROOT): Record<string, string> {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    name: string;
+    exports: Record<string, string | { types?: string }>;
+  };
+  const paths: Record<string, string> = {};
+  for (const [key, target] of Object.entries(manifest.exports)) {
+    const types = typeof target === 'object' ? target.types : undefined;
+    if (types === undefined) continue;
+    const source = types.replace(/^\.\/dist\//, 'src/').replace(/\.d\.ts$/, '.ts');
+    paths[key === '.' ? manifest.name : `${manifest.name}/${key.slice(2)}`] = join(root, source);
+  }
+  return paths;
+}
+
 function compilerOptions(root: string): ts.CompilerOptions {
   const configPath = join(root, 'tsconfig.json');
   const config = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
@@ -94,10 +106,7 @@ function compilerOptions(root: string): ts.CompilerOptions {
   return {
     ...parsed.options,
     noEmit: true,
-    paths: {
-      'dollr-client': [join(root, 'src/index.ts')],
-      'dollr-client/testing': [join(root, 'src/testing/index.ts')],
-    },
+    paths: Object.fromEntries(Object.entries(entryPaths(root)).map(([name, path]) => [name, [path]])),
   };
 }
 
@@ -140,10 +149,7 @@ export async function runBlock(block: Block, root = ROOT, timeoutMs = 60_000): P
     JSON.stringify({
       extends: relative(WORK_DIR, join(root, 'tsconfig.json')),
       compilerOptions: {
-        paths: {
-          'dollr-client': [relative(WORK_DIR, join(root, 'src/index.ts'))],
-          'dollr-client/testing': [relative(WORK_DIR, join(root, 'src/testing/index.ts'))],
-        },
+        paths: Object.fromEntries(Object.entries(entryPaths(root)).map(([name, path]) => [name, [relative(WORK_DIR, path)]])),
       },
       include: ['*.mts'],
     }),
@@ -214,7 +220,7 @@ export function checkLinks(file: string, markdown: string, root = ROOT, read = (
         const absolute = join(root, targetFile);
         const problem = (message: string) => problems.push({ file, line: index + 1, message: `${target}: ${message}` });
         if (path !== '' && !existsSync(absolute)) {
-          if (!PENDING_FILES.includes(targetFile)) problem('no such file');
+          problem('no such file');
           continue;
         }
         if (anchor === undefined || anchor === '' || !targetFile.endsWith('.md')) continue;

@@ -14,8 +14,32 @@ import type { PayoutInput } from './helpers/payout.js';
  */
 export interface DollrClient extends CoreClient, Executions {
   /**
+   * `GET` a `/v1/...` path: `client.GET('/v1/status/payout/{reference_id}', { params: { path: { reference_id } } })`.
+   * Resolves to openapi-fetch's `{ data, error, response }`, typed from the spec; the init also takes
+   * `timeoutMs` and `maxRetries` for this call (defaults: the client's).
+   */
+  GET: CoreClient['GET'];
+  /**
+   * `POST` to a `/v1/...` path: `client.POST('/v1/sessions/payout', { body })`. An execution is
+   * checked (reference_id, passcode) before it is sent and follows Dollr's recovery rule.
+   * Per-call `timeoutMs` and `maxRetries` as for GET.
+   */
+  POST: CoreClient['POST'];
+  /** `PUT` to a `/v1/...` path, e.g. `/v1/invoices/publish/{id}`. Per-call options as for GET. */
+  PUT: CoreClient['PUT'];
+  /** `DELETE` on a `/v1/...` path (the spec declares none today). Per-call options as for GET. */
+  DELETE: CoreClient['DELETE'];
+  /** `OPTIONS` on a `/v1/...` path (the spec declares none today). */
+  OPTIONS: CoreClient['OPTIONS'];
+  /** `HEAD` on a `/v1/...` path (the spec declares none today). */
+  HEAD: CoreClient['HEAD'];
+  /** `PATCH` on a `/v1/...` path (the spec declares none today). */
+  PATCH: CoreClient['PATCH'];
+  /** `TRACE` on a `/v1/...` path (the spec declares none today). */
+  TRACE: CoreClient['TRACE'];
+  /**
    * openapi-fetch's `request(method, path, init)`, with the method written `'post'` or `'POST'`:
-   * `client.request('POST', '/v1/sessions/payout', { body })`.
+   * `client.request('POST', '/v1/sessions/payout', { body })`. Per-call options as for GET.
    */
   request: CoreClient['request'];
   /**

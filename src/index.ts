@@ -8,6 +8,8 @@ export type { DollrClient } from './client.js';
 export { DEFAULT_BASE_URL } from './core/client.js';
 export type { DollrClientOptions } from './core/client.js';
 export type { DollrAuth, ClientCredentials } from './core/auth.js';
+export { memoryTokenStore } from './core/token-store.js';
+export type { TokenStore, SharedToken } from './core/token-store.js';
 export type { LogLevel, Logger } from './core/log.js';
 export type { BackoffOptions } from './core/retry.js';
 export type { FetchLike } from './core/transport.js';

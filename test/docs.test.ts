@@ -6,7 +6,6 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  PENDING_FILES,
   ROOT,
   anchorsOf,
   checkDocs,
@@ -90,14 +89,12 @@ describe('the docs checker', () => {
       '# Title',
       '[ok](README.md) [self](#title) [web](https://example.com/x.md) `[code](nowhere.md)`',
       '[gone](docs/nowhere.md) [bad anchor](README.md#no-such-heading) [bad self](#nope)',
-      ...PENDING_FILES.map((file) => `[pending](${file})`),
     ].join('\n');
     const problems = checkLinks('x.md', md, ROOT, (path) => (path.endsWith('README.md') ? '# dollr-client\n' : ''));
     expect(problems.map((p) => p.message)).toEqual([
       'docs/nowhere.md: no such file',
       'README.md#no-such-heading: no heading with anchor #no-such-heading in README.md',
       '#nope: no heading with anchor #nope in x.md',
-      // A pending guide (written on another branch) is accepted while absent, checked once present.
     ]);
   });
 });

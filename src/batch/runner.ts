@@ -249,8 +249,9 @@ class RowWorker {
       const change = apply(facts, outcome, Date.now());
       const before = facts.state;
       Object.assign(facts, change);
+      // Only what changed is written: a poll that finds it still PROCESSING writes nothing.
       const persisted = {
-        ...(change.state === undefined ? {} : { state: change.state }),
+        ...(change.state === undefined || change.state === before ? {} : { state: change.state }),
         ...(change.sessionId === null ? { sessionId: null, sessionExpiresAt: null } : {}),
         ...(change.providerTransactionId === undefined ? {} : { providerTransactionId: change.providerTransactionId }),
         ...(change.message === undefined ? {} : { message: change.message }),
@@ -343,13 +344,14 @@ class RowWorker {
 
   /** The payout account of a phone row: created once per distinct phone in the batch, recorded, reused. */
   private async recipient(row: StoredRow): Promise<string | null> {
-    const { store, owner, leaseMs } = this.c;
+    const { store, leaseMs } = this.c;
+    const owner = `${this.c.owner}#${row.rowId}`; // one worker, not the whole process
     const phone = row.phone!;
     for (;;) {
       const found = await store.recipient(owner, phone, leaseMs);
       if ('accountId' in found) return found.accountId;
       if ('refused' in found) {
-        await store.update(owner, row.rowId, { state: 'REJECTED', message: found.refused }, leaseMs, true);
+        await store.update(this.c.owner, row.rowId, { state: 'REJECTED', message: found.refused }, leaseMs, true);
         this.emit(row, 'REJECTED', null, found.refused);
         return null;
       }

@@ -203,7 +203,7 @@ export class BatchStore {
       [this.batch, owner, leaseMs, rowIds],
     );
     await this.sql.query(
-      `UPDATE dollr_payout_recipients SET lease_until = ${NOW_MS} + $3 WHERE batch = $1 AND lease_owner = $2 AND account_id IS NULL`,
+      `UPDATE dollr_payout_recipients SET lease_until = ${NOW_MS} + $3 WHERE batch = $1 AND starts_with(lease_owner, $2 || '#') AND account_id IS NULL`,
       [this.batch, owner, leaseMs],
     );
     return rows.length;
@@ -212,7 +212,7 @@ export class BatchStore {
   /** Gives back every lease of `owner` (on a clean stop). */
   async releaseAll(owner: string): Promise<void> {
     await this.sql.query('UPDATE dollr_payout_rows SET lease_owner = NULL, lease_until = NULL WHERE batch = $1 AND lease_owner = $2', [this.batch, owner]);
-    await this.sql.query('UPDATE dollr_payout_recipients SET lease_owner = NULL, lease_until = NULL WHERE batch = $1 AND lease_owner = $2', [this.batch, owner]);
+    await this.sql.query("UPDATE dollr_payout_recipients SET lease_owner = NULL, lease_until = NULL WHERE batch = $1 AND starts_with(lease_owner, $2 || '#')", [this.batch, owner]);
   }
 
   /** With the embedded store only one process works a batch: leases left by a dead one are void. */
@@ -224,6 +224,8 @@ export class BatchStore {
   /**
    * The recipient of a phone: its account id if created; `mine` (with the party id if one was
    * recorded) when this worker is to create it; `refused` with Dollr's message; else `wait`.
+   * `owner` here names one worker of a process (`<process owner>#<row id>`), so two workers of
+   * one process never both create it; `renew` and `releaseAll` take the process owner.
    */
   async recipient(owner: string, phone: string, leaseMs: number): Promise<{ accountId: string } | { mine: true; partyId: string | null } | { refused: string } | { wait: true }> {
     await this.sql.query('INSERT INTO dollr_payout_recipients (batch, phone) VALUES ($1, $2) ON CONFLICT DO NOTHING', [this.batch, phone]);

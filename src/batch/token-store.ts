@@ -78,7 +78,7 @@ export function sharedPause(sql: Sql, name: string, checkEveryMs = 250): SharedP
   return {
     async wait() {
       for (;;) {
-        if (Date.now() - checkedAt > checkEveryMs) {
+        if (Date.now() - checkedAt >= checkEveryMs) {
           checking ??= check().finally(() => (checking = undefined));
           await checking.catch(() => undefined);
         }

@@ -130,12 +130,13 @@ describe.each(engines)('%s', (_engine, open) => {
 
   it('one recipient per phone: one worker creates it, the others wait, then all reuse it', async () => {
     const { a, b } = await stores();
-    expect(await a.recipient('A', '231770000001', 5_000)).toEqual({ mine: true, partyId: null });
-    expect(await b.recipient('B', '231770000001', 5_000)).toEqual({ wait: true });
-    await a.recordRecipient('A', '231770000001', { partyId: '11' });
-    expect(await b.recipient('B', '231770000001', 5_000)).toEqual({ wait: true });
-    await a.recordRecipient('A', '231770000001', { accountId: '12' });
-    expect(await b.recipient('B', '231770000001', 5_000)).toEqual({ accountId: '12' });
+    expect(await a.recipient('A#b', '231770000001', 5_000)).toEqual({ mine: true, partyId: null });
+    expect(await b.recipient('B#c', '231770000001', 5_000)).toEqual({ wait: true });
+    expect(await a.recipient('A#c', '231770000001', 5_000)).toEqual({ wait: true }); // another worker of the same process
+    await a.recordRecipient('A#b', '231770000001', { partyId: '11' });
+    expect(await b.recipient('B#c', '231770000001', 5_000)).toEqual({ wait: true });
+    await a.recordRecipient('A#b', '231770000001', { accountId: '12' });
+    expect(await b.recipient('B#c', '231770000001', 5_000)).toEqual({ accountId: '12' });
   });
 
   it('shares one token: many concurrent refreshes from two handles obtain it once; a refused token is replaced', async () => {

@@ -139,21 +139,22 @@ async function handle(parts: ServerParts, req: IncomingMessage, res: ServerRespo
   }
 
   const outcome = await evaluate(parts, req, route);
+  let reply: Reply;
   if ('reply' in outcome) {
-    if (fault && faultStage(fault) === 'instead') return answer(statusFault(fault));
-    return answer(outcome.reply);
+    reply = outcome.reply;
+  } else {
+    const request = outcome.request;
+    entry.referenceId = referenceIdOf(request);
+    if (request.operation.method === 'POST' && request.operation.template.includes('/executions/') && entry.referenceId) {
+      parts.store.countSend(entry.referenceId);
+    }
+    reply = fault && faultStage(fault) === 'instead' ? statusFault(fault) : processRequest(parts, request);
   }
-  const request = outcome.request;
-  entry.referenceId = referenceIdOf(request);
-  if (request.operation.method === 'POST' && request.operation.template.includes('/executions/') && entry.referenceId) {
-    parts.store.countSend(entry.referenceId);
-  }
-  if (fault && faultStage(fault) === 'instead') return answer(statusFault(fault));
-
-  const reply = processRequest(parts, request);
+  // The fault replaces or mangles whatever the answer is, a refusal included (a gateway does not
+  // know what the server decided).
   if (!fault) return answer(reply);
-  if (fault === 'reset-after') return cut(req.socket);
   if (typeof fault === 'object' && 'status' in fault) return answer(statusFault(fault));
+  if (fault === 'reset-after') return cut(req.socket);
   entry.status = reply.status;
   if (typeof fault === 'object' && 'delayMs' in fault) {
     return later(live, res, fault.delayMs, () => send(res, reply));
@@ -229,16 +230,19 @@ function statusFault(fault: SandboxFault): Reply {
   return { status: f.status, body: f.body ?? { detail: defaultDetail(f.status) }, headers };
 }
 
+/** Runs `act` after `ms` unless the response closes first; close() clears it too. */
 function later(live: Live, res: ServerResponse, ms: number, act: () => void): void {
+  const cancel = (): void => {
+    clearTimeout(timer);
+    live.timers.delete(timer);
+  };
   const timer = setTimeout(() => {
     live.timers.delete(timer);
+    res.off('close', cancel);
     act();
   }, ms);
   live.timers.add(timer);
-  res.once('close', () => {
-    clearTimeout(timer);
-    live.timers.delete(timer);
-  });
+  res.once('close', cancel);
 }
 
 function drip(live: Live, res: ServerResponse, payload: Buffer, everyMs: number, offset = 0): void {
