@@ -1,7 +1,8 @@
 /**
  * Consumer smoke test: a fresh project outside the repo installs the tarball the way
  * users install from the registry, compiles a strict TypeScript consumer under each
- * resolution mode with the repo's own tsc, then runs a payout against the Prism mock, starts
+ * resolution mode with the repo's own tsc, then checks a request against the Prism mock and runs
+ * the payout flow against startSandbox(), starts
  * `npx dollr-sandbox` from the installed package and gets a token from it, and asks
  * `npx dollr-payouts --help`.
  */
@@ -85,9 +86,9 @@ export async function checkConsumer(options: ConsumerOptions, report: StepReport
   const result = await run(process.execPath, [main], { cwd: dir, timeoutMs: 90_000 });
   const execution = result.output.split('\n').find((line) => line.startsWith('ExecutionResponse '));
   if (result.code === 0 && result.output.includes(CONSUMER_OK) && execution) {
-    report.pass('consumer payout against startMockServer()', execution);
+    report.pass('consumer: Prism mock request, then payout against startSandbox()', execution);
   } else {
-    report.fail('consumer payout against startMockServer()', `${outcome(result)}\n${excerpt(result)}`);
+    report.fail('consumer: Prism mock request, then payout against startSandbox()', `${outcome(result)}\n${excerpt(result)}`);
   }
 
   const leftovers = prismProcessesUnder(dir);

@@ -34,7 +34,8 @@ export type ConsumerTsconfig = keyof typeof CONSUMER_TSCONFIGS;
 export const CONSUMER_OK = 'consumer: payout OK';
 
 // The consumer program. It type-checks the public surface (including one body that
-// must NOT compile) and, when run, sends a payout to a Prism mock of the bundled spec.
+// must NOT compile) and, when run, checks a request against a Prism mock of the bundled spec
+// and sends the documented payout flow to the sandbox.
 const MAIN_TS = `
 import {
   createDollrClient,
@@ -46,7 +47,7 @@ import {
   type ExecutionResponse,
   type PayoutRequest,
 } from 'dollr-client';
-import { startMockServer, type MockServer } from 'dollr-client/testing';
+import { startMockServer, startSandbox, type MockServer } from 'dollr-client/testing';
 
 // If resolution silently fell back to \`any\`, every check below would pass vacuously.
 type IsAny<T> = 0 extends 1 & T ? true : false;
@@ -76,14 +77,37 @@ export function wrongBody(client: DollrClient, referenceId: string): void {
   });
 }
 
+// The Prism mock checks request shapes: a payout session through the typed client.
 const mock = await startMockServer();
 try {
   const client = createDollrClient({ baseUrl: mock.url, auth: 'mock-token' });
+  const session = await client.POST('/v1/sessions/payout', { body: { payout_account_id: 18, amount: 25, currency: 'USD' } });
+  if (!session.data) throw new Error('the Prism mock refused a payout session: ' + JSON.stringify(session.error));
+  const violations = mock.violations();
+  if (violations.length > 0) throw new Error('Prism saw contract violations: ' + violations.join('; '));
+} finally {
+  await mock.close();
+}
+
+// The sandbox behaves like Dollr: the documented payout flow, end to end.
+const sandbox = await startSandbox();
+try {
+  const client = createDollrClient({ baseUrl: sandbox.url, auth: sandbox.credentials });
+  const party = await client.POST('/v1/parties/create', { body: { fullname: 'Jane Doe', phone: '231771234567' } });
+  if (!party.data) throw new Error('party: ' + JSON.stringify(party.error));
+  const account = await client.POST('/v1/payment-accounts/create', {
+    params: { query: { operation_type: 'PAYOUT' } },
+    body: { account_name: 'Jane Doe MoMo', provider: 'MTN_MOMO_LBR', method: 'MOBILE_MONEY', party_id: party.data.id },
+  });
+  if (!account.data) throw new Error('payment account: ' + JSON.stringify(account.error));
+  const session = await client.POST('/v1/sessions/payout', { body: { payout_account_id: account.data.id, amount: 25, currency: 'USD' } });
+  if (!session.data) throw new Error('payout session: ' + JSON.stringify(session.error));
+  const sandboxPasscode = createPasscode({ ...sandbox.passcode, device: serverDevice({ clientIp: '203.0.113.10' }) });
   const execution: ExecutionResponse = await client.payout({
-    sessionId: 42,
-    payoutAccountId: 18,
+    sessionId: session.data.id,
+    payoutAccountId: account.data.id,
     referenceId: newReferenceId(),
-    passcode,
+    passcode: sandboxPasscode,
   });
   console.log('ExecutionResponse ' + JSON.stringify(execution));
   if (typeof execution.reference_id !== 'string' || typeof execution.status !== 'string') {
@@ -92,8 +116,6 @@ try {
   if (typeof execution.payer_amount !== 'number' || typeof execution.operation_type !== 'string') {
     throw new Error('the payout did not resolve to an ExecutionResponse');
   }
-  const violations = mock.violations();
-  if (violations.length > 0) throw new Error('Prism saw contract violations: ' + violations.join('; '));
 
   // The error classes are real runtime exports, usable with instanceof.
   const refused = await client
@@ -101,7 +123,7 @@ try {
     .then(() => undefined, (error: unknown) => error);
   if (!(refused instanceof DollrInputError)) throw new Error('a bad reference_id was not refused with DollrInputError');
 } finally {
-  await mock.close();
+  await sandbox.close();
 }
 console.log('${CONSUMER_OK}');
 `;
