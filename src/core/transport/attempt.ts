@@ -44,7 +44,8 @@ export interface Redirect {
   target: string | undefined;
 }
 
-export type AttemptResult = { response: Response } | { redirect: Redirect } | { failure: Failure };
+/** `body`: the bytes the response holds, for callers that must read them without a clone. */
+export type AttemptResult = { response: Response; body: Uint8Array<ArrayBuffer> } | { redirect: Redirect } | { failure: Failure };
 
 function abortForTimeout(controller: AbortController): void {
   controller.abort();
@@ -93,13 +94,7 @@ export async function attempt(
     try {
       const body = await readCapped(response, controller.signal);
       if (body === undefined) return { failure: { kind: 'too-large', status: response.status } };
-      return {
-        response: new Response(body.byteLength === 0 || noBody(response.status) ? null : body, {
-          status: response.status,
-          statusText: response.statusText,
-          headers: response.headers,
-        }),
-      };
+      return { response: holding(response, body), body };
     } catch (error) {
       return failed(error, response.status);
     }
@@ -109,7 +104,30 @@ export async function attempt(
   }
 }
 
-const noBody = (status: number): boolean => status === 204 || status === 205 || status === 304;
+const decoder = new TextDecoder();
+
+/**
+ * The same Response, its body read: readers answer from the bytes held, so reading it again
+ * (openapi-fetch, middleware, the caller) neither waits on the network nor copies headers into
+ * a new Response. A real Response still (`instanceof`, headers, status), cheap on the hot path.
+ */
+function holding(response: Response, bytes: Uint8Array<ArrayBuffer>): Response {
+  let text: string | undefined;
+  const asText = (): string => (text ??= decoder.decode(bytes));
+  const init = { status: response.status, statusText: response.statusText, headers: response.headers };
+  const copy = (): Response => new Response(bytes.byteLength === 0 ? null : bytes.slice(), init);
+  Object.defineProperties(response, {
+    bodyUsed: { get: () => false, configurable: true },
+    body: { get: () => (bytes.byteLength === 0 ? null : copy().body), configurable: true },
+    text: { value: () => Promise.resolve(asText()), configurable: true },
+    json: { value: () => Promise.resolve().then(() => JSON.parse(asText()) as unknown), configurable: true },
+    arrayBuffer: { value: () => Promise.resolve(bytes.slice().buffer), configurable: true },
+    blob: { value: () => copy().blob(), configurable: true },
+    formData: { value: () => copy().formData(), configurable: true },
+    clone: { value: copy, configurable: true },
+  });
+  return response;
+}
 
 function redirectOf(response: Response, url: string): Redirect {
   let target: string | undefined;

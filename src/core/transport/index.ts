@@ -18,7 +18,7 @@ import { redactJson, redactText } from '../redact.js';
 import { backoffDelay, errorCode, retryAfterMs, sleep } from '../retry.js';
 import type { ResolvedBackoff } from '../retry.js';
 import { attempt } from './attempt.js';
-import type { AttemptResult, FetchLike, Failure, Redirect } from './attempt.js';
+import type { AttemptResult, FetchLike } from './attempt.js';
 import { mayRenew, tokenFor } from './auth-step.js';
 import { decide, isUncertain, isUnknownStatus } from './decide.js';
 import type { DecidePolicy, Outcome, State, Wait } from './decide.js';
@@ -104,7 +104,11 @@ interface Call {
 }
 
 /** What the last send produced, for the final answer or error. */
-type Sent = { response: Response } | { redirect: Redirect } | { failure: Failure };
+type Sent = AttemptResult;
+
+const decoder = new TextDecoder();
+/** The answer's body as text, from the bytes already read (no clone, no second read). */
+const textOf = (sent: { body: Uint8Array }): string => decoder.decode(sent.body);
 
 export function createTransport(options: TransportOptions): Send {
   const { baseUrl, allowInsecureHttp, backoff, auth, log } = options;
@@ -166,11 +170,11 @@ export function createTransport(options: TransportOptions): Send {
     const execution = call.policy.repeat === 'execution';
     if (status < 300) {
       if (!execution) return { type: 'answer', status };
-      const usable = call.referenceId !== undefined && isExecutionFor(safeParse(await sent.response.clone().text()), call.referenceId);
+      const usable = call.referenceId !== undefined && isExecutionFor(safeParse(textOf(sent)), call.referenceId);
       return { type: 'answer', status, usable };
     }
     const asked = status === 429 || isUnknownStatus(status) ? retryAfterMs(headers) : undefined;
-    const duplicate = execution && status === 422 && state.mayHaveLanded && isReferenceIdConflict(parseIssues(safeParse(await sent.response.clone().text())));
+    const duplicate = execution && status === 422 && state.mayHaveLanded && isReferenceIdConflict(parseIssues(safeParse(textOf(sent))));
     return { type: 'answer', status, retryAfterMs: asked, duplicate };
   }
 
@@ -222,7 +226,14 @@ export function createTransport(options: TransportOptions): Send {
           await wait(call, action.wait);
           state.lookups++;
           const { url, path } = lookupUrl(call.prefix, policy, id);
-          const result = await exchange(call, url, 'GET', lookupHeaders(call.headers), null, 'lookups', `GET ${path}`);
+          let result: AttemptResult;
+          try {
+            result = await exchange(call, url, 'GET', lookupHeaders(call.headers), null, 'lookups', `GET ${path}`);
+          } catch (error) {
+            // No token for the lookup: the execution's outcome stays unknown.
+            if (error instanceof DollrError) throw withProcessed(error, 'unknown');
+            throw error;
+          }
           if (signal?.aborted) throw signal.reason;
           const looked = await classifyLookup(result, id);
           found = looked.found;
@@ -236,13 +247,13 @@ export function createTransport(options: TransportOptions): Send {
     }
   }
 
-  async function sendOnce(call: Call, what: string, _state: State): Promise<Sent> {
+  async function sendOnce(call: Call, what: string, state: State): Promise<Sent> {
     if (call.signal?.aborted) throw call.signal.reason;
     try {
       return await exchange(call, call.url, call.method, call.headers, call.body, 'attempts', what);
     } catch (error) {
       // A token that could not be had: this call's `processed` is what it had sent before.
-      if (error instanceof DollrError) throw withProcessed(error, _state.mayHaveLanded ? 'unknown' : false);
+      if (error instanceof DollrError) throw withProcessed(error, state.mayHaveLanded ? 'unknown' : false);
       throw error;
     }
   }
@@ -307,8 +318,7 @@ export function createTransport(options: TransportOptions): Send {
     const timedOut = kind === 'timeout';
     const code = timedOut ? 'ETIMEDOUT' : kind === 'too-large' ? 'EBODYTOOLARGE' : errorCode(cause);
     // fetch's refusal messages quote the URL (credentials included): keep words, not the error.
-    const init = { attempts: call.attempts, referenceId: execution ? referenceId : undefined, code, processed, cause: timedOut || refusal ? undefined : cause };
-    void refusal;
+    const init = { attempts: call.attempts, referenceId: execution ? referenceId : undefined, code, processed, cause: timedOut || refusal !== undefined ? undefined : cause };
     return timedOut ? new DollrTimeoutError(message, init) : new DollrConnectionError(message, init);
   }
 
