@@ -1,8 +1,9 @@
 /**
  * Consumer smoke test: a fresh project outside the repo installs the tarball the way
  * users install from the registry, compiles a strict TypeScript consumer under each
- * resolution mode with the repo's own tsc, then runs a payout against the Prism mock, and
- * starts `npx dollr-sandbox` from the installed package and gets a token from it.
+ * resolution mode with the repo's own tsc, then runs a payout against the Prism mock, starts
+ * `npx dollr-sandbox` from the installed package and gets a token from it, and asks
+ * `npx dollr-payouts --help`.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -57,6 +58,10 @@ export async function checkConsumer(options: ConsumerOptions, report: StepReport
   }
   report.pass('consumer npm install', `tarball + ${[PRISM_SPEC, ...SANDBOX_SPECS].join(' ')} in ${install.ms} ms`);
   await checkSandboxBin(dir, npmEnv, report);
+  // dollr-payouts loads its store's driver (pg, PGlite) only when it opens one: --help needs neither.
+  const payouts = await run('npx', ['--no-install', 'dollr-payouts', '--help'], { cwd: dir, timeoutMs: 60_000, env: npmEnv });
+  if (payouts.code === 0 && payouts.output.includes('Usage: dollr-payouts')) report.pass('consumer npx dollr-payouts --help', `exit 0 in ${payouts.ms} ms`);
+  else report.fail('consumer npx dollr-payouts --help', `${outcome(payouts)}\n${excerpt(payouts)}`);
 
   // Both resolution modes at once: each tsc is a separate process, and they dominate the check's time.
   const configs = Object.keys(CONSUMER_TSCONFIGS) as ConsumerTsconfig[];

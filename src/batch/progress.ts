@@ -41,7 +41,7 @@ export function progressLine(counts: Map<RowState, number>, total: number, elaps
     .filter(([, n]) => n > 0)
     .map(([label, n]) => `${label} ${n}`);
   const eta = left === undefined ? '--' : left >= 60 ? `${Math.floor(left / 60)}m${String(left % 60).padStart(2, '0')}s` : `${left}s`;
-  const line = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${done}/${total} ${parts.join(' ')} | ${rate.toFixed(1)}/s | left ${eta}`;
+  const line = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${[`${done}/${total}`, ...parts].join(' ')} | ${rate.toFixed(1)}/s | left ${eta}`;
   return line.slice(0, Math.max(10, width - 1));
 }
 
@@ -52,7 +52,7 @@ export function ttyProgress(out: Out, now: () => number = Date.now): Progress {
   let doneThisRun = 0;
   let timer: ReturnType<typeof setInterval> | undefined;
   const draw = (): void => {
-    out.write(`\r\x1b[2K${progressLine(counts, states.size, now() - started, doneThisRun, out.columns ?? 80)}`);
+    out.write(`\r\x1b[2K${progressLine(counts, states.size, now() - started, doneThisRun, out.columns || 80)}`);
   };
   const move = (rowId: string, state: RowState): void => {
     const before = states.get(rowId);

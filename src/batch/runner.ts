@@ -249,8 +249,9 @@ class RowWorker {
       const change = apply(facts, outcome, Date.now());
       const before = facts.state;
       Object.assign(facts, change);
+      // Only what changed is written: a poll that finds it still PROCESSING writes nothing.
       const persisted = {
-        ...(change.state === undefined ? {} : { state: change.state }),
+        ...(change.state === undefined || change.state === before ? {} : { state: change.state }),
         ...(change.sessionId === null ? { sessionId: null, sessionExpiresAt: null } : {}),
         ...(change.providerTransactionId === undefined ? {} : { providerTransactionId: change.providerTransactionId }),
         ...(change.message === undefined ? {} : { message: change.message }),

@@ -8,6 +8,7 @@
 
 /** A token as the client caches it: epoch milliseconds; `Infinity` when the lifetime is unknown. */
 export interface SharedToken {
+  /** The bearer token itself: a secret, like the client secret that obtained it. */
   value: string;
   /** After this the token is refused. */
   expiresAt: number;

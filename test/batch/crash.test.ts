@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDollrClient } from '../../src/index.js';
 import { startSandbox } from '../../src/testing/index.js';
 import type { Sandbox } from '../../src/testing/index.js';
-import { CURRENCIES, chaos, makeBatch, parseReport, runUntilDone } from './scenario.js';
+import { CURRENCIES, accountsPerPhone, chaos, makeBatch, parseReport, runUntilDone } from './scenario.js';
 import { killAfterEvents, runCli, sandboxEnv, startCli, tempDir } from './helpers.js';
 
 let sandbox: Sandbox;
@@ -63,6 +63,10 @@ it('1,000 rows, SIGKILL five times, rerun: one execution per row, every row fina
     const account = batch.accountOf.get(row.row_id);
     if (account !== undefined) expect(execution!.body.payout_account_id).toBe(account);
   }
+  const referenceOf = new Map(report.map((r) => [r.row_id, r.reference_id]));
+  const perPhone = accountsPerPhone(batch, (rowId) => executions.get(referenceOf.get(rowId)!)?.body.payout_account_id);
+  expect(perPhone.size).toBe(75); // odd rows, i % 150: 75 distinct phones
+  for (const [phone, accounts] of perPhone) expect(accounts.size, phone).toBe(1);
   const statuses = new Set(report.map((r) => r.status));
   expect(statuses).toEqual(new Set(['COMPLETED', 'FAILED']));
   expect(new Set(report.map((r) => r.currency))).toEqual(new Set(CURRENCIES));

@@ -12,6 +12,8 @@ export interface Batch {
   rowIds: string[];
   /** row_id -> payout_account_id for account rows. */
   accountOf: Map<string, string>;
+  /** row_id -> phone (digits) for phone rows. */
+  phoneOf: Map<string, string>;
   /** Accounts whose payouts are set to FAIL ('Insufficient balance'). */
   failingAccounts: Set<string>;
 }
@@ -30,6 +32,7 @@ export async function makeBatch(sandbox: Sandbox, size: number): Promise<Batch> 
   const lines = ['row_id,amount,currency,payout_account_id,phone,name,provider,note'];
   const rowIds: string[] = [];
   const accountOf = new Map<string, string>();
+  const phoneOf = new Map<string, string>();
   for (let i = 0; i < size; i++) {
     const rowId = `emp-${String(i).padStart(4, '0')}`;
     rowIds.push(rowId);
@@ -40,13 +43,14 @@ export async function makeBatch(sandbox: Sandbox, size: number): Promise<Batch> 
       accountOf.set(rowId, account);
       lines.push(`${rowId},${amount},${currency},${account},,,,wages`);
     } else {
-      // About 150 distinct phones, several rows each; half name their provider, half are detected.
+      // 75 distinct phones (odd i % 150), several rows each; half name their provider, half are detected.
       const n = i % 150;
       const phone = `+231 77${String(n).padStart(7, '0')}`;
+      phoneOf.set(rowId, `23177${String(n).padStart(7, '0')}`);
       lines.push(`${rowId},${amount},${currency},,${phone},Recipient ${n},${n % 2 ? 'MTN_MOMO_LBR' : ''},`);
     }
   }
-  return { csv: `${lines.join('\n')}\n`, rowIds, accountOf, failingAccounts: new Set(accounts.slice(0, 3)) };
+  return { csv: `${lines.join('\n')}\n`, rowIds, accountOf, phoneOf, failingAccounts: new Set(accounts.slice(0, 3)) };
 }
 
 /**
@@ -108,4 +112,15 @@ export async function runUntilDone<R extends { code: number | null }>(run: () =>
   let result = await run();
   for (let i = 1; i < max && result.code !== 0; i++) result = await run();
   return result;
+}
+
+/** Every phone's rows were paid to one payout account: one recipient per distinct phone, reused. */
+export function accountsPerPhone(batch: Batch, accountOfReference: (rowId: string) => unknown): Map<string, Set<unknown>> {
+  const byPhone = new Map<string, Set<unknown>>();
+  for (const [rowId, phone] of batch.phoneOf) {
+    const set = byPhone.get(phone) ?? new Set<unknown>();
+    set.add(accountOfReference(rowId));
+    byPhone.set(phone, set);
+  }
+  return byPhone;
 }
