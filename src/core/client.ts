@@ -49,7 +49,7 @@ export interface DollrClientOptions {
   /** Custom fetch. Default `globalThis.fetch`. It is always called with `redirect: 'manual'`. */
   fetch?: FetchLike;
   /** Default headers sent on every request (openapi-fetch's `headers`). `Authorization` is refused: use `auth`. Default none. */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> & { Authorization?: never; authorization?: never; AUTHORIZATION?: never };
   /** The User-Agent header. Default `dollr-client/<version>`. */
   userAgent?: string;
   /** Allow `http:` to a non-loopback host (bearer tokens and passcodes in clear text). Default false. */

@@ -79,6 +79,16 @@ describe('default headers', () => {
     expect(server.requests[0]?.headers.authorization).toBe('Bearer static-token');
   });
 
+  it('types: Authorization in default headers does not compile', () => {
+    const makes = [
+      // @ts-expect-error auth goes in `auth`, never in default headers
+      () => client({ headers: { Authorization: 'Bearer x' } }),
+      // @ts-expect-error any common casing
+      () => client({ headers: { authorization: 'Bearer x' } }),
+    ];
+    for (const make of makes) expect(() => make()).toThrow(DollrInputError);
+  });
+
   it.each(['Authorization', 'authorization', 'AUTHORIZATION', 'AuThOrIzAtIoN'])('refuse %s at construction', (name) => {
     const error = refusal(() => client({ headers: { [name]: 'Bearer leaked-token' } }));
     expect(error.field).toBe('headers');
