@@ -19,4 +19,4 @@ export { memoryTokenStore } from '../core/token-store.js';
 export type { TokenStore, SharedToken } from '../core/token-store.js';
 export { totalsByCurrency } from './totals.js';
 export { toReportCsv } from './report.js';
-export { isCurrency } from './iso4217.js';
+export { isCurrency } from '../core/currencies.js';

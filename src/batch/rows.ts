@@ -4,7 +4,7 @@
  * any bad row is refused whole.
  */
 import { parseCsv, CsvSyntaxError } from './csv.js';
-import { isCurrency } from './iso4217.js';
+import { isCurrency } from '../core/currencies.js';
 
 /** The recipient: an existing payout account, or a phone (+ name) to create one for. */
 export type Recipient = { payoutAccountId: string } | { phone: string; name: string; provider?: string };

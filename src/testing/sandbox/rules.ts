@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isReferenceId } from '../../core/guards.js';
-import { isCurrency } from './currencies.js';
+import { isCurrency } from '../../core/currencies.js';
 import { executionResponse, executionStatus, sourceStatus, sourceTotal } from './lifecycle.js';
 import { asRecord, forbidden, iso, notFound, ok, refuse, toId } from './reply.js';
 import type { Handler, Reply, SandboxConfig } from './reply.js';

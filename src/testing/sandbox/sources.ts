@@ -4,7 +4,7 @@
  * order with its party and counterparty, in one call), plus their status and links. Anything
  * referred to must exist (422 on the field that names it); unknown ids in a path read 404.
  */
-import { isCurrency } from './currencies.js';
+import { isCurrency } from '../../core/currencies.js';
 import { randomBytes } from 'node:crypto';
 import { sourceStatus, sourceTotal } from './lifecycle.js';
 import { asRecord, iso, notFound, ok, okOrNotFound, refuse, toId } from './reply.js';

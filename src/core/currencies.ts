@@ -1,7 +1,9 @@
 /**
- * ISO 4217 active currency codes (the list's table A.1 as of 2025), the one list the sandbox
- * checks `currency` against: Dollr documents "Three-letter ISO-4217 currency code", so a code
- * that merely looks like one (`XYZ`) is refused. Fund and precious-metal codes are left out.
+ * ISO 4217 active currency codes (the list's table A.1 as of 2025): the one list the sandbox
+ * checks `currency` against and the batch runner checks its rows with. Dollr documents
+ * "Three-letter ISO-4217 currency code", so a code that merely looks like one (`XYZ`, `usd`)
+ * is refused: no guessing with money. Fund and precious-metal codes are left out.
+ * Not imported by the main entry (it does not check currencies; Dollr does).
  */
 const CODES =
   'AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD ' +
