@@ -179,8 +179,10 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
+/** The fixed ExecutionResponse, with the reference_id that was sent (the server echoes it). */
 function assertExecution(data: unknown): void {
-  if (!data || (data as { reference_id?: unknown }).reference_id !== EXECUTION_RESPONSE.reference_id)
+  const id = (data as { reference_id?: unknown } | null)?.reference_id;
+  if (!data || typeof id !== 'string' || (data as { status?: unknown }).status !== EXECUTION_RESPONSE.status)
     throw new Error(`unexpected response data: ${JSON.stringify(data)?.slice(0, 200)}`);
 }
 

@@ -44,14 +44,18 @@ const tokenText = JSON.stringify(TOKEN_RESPONSE);
 const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payoutText)) };
 const tokenHeaders = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(tokenText)) };
 
-/** Answers like the bench server, without I/O. Reads nothing it is given. */
-const stubFetch = (input: string | URL | Request, _init?: RequestInit): Promise<Response> => {
+const REFERENCE_ID = /"reference_id":"([^"]*)"/;
+
+/**
+ * Answers like the bench server, without I/O: echoes the sent reference_id (the client checks
+ * that an execution's 2xx is its own), reads nothing else it is given.
+ */
+const stubFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  return Promise.resolve(
-    url.endsWith(TOKEN_PATH)
-      ? new Response(tokenText, { status: 200, headers: tokenHeaders })
-      : new Response(payoutText, { status: 200, headers }),
-  );
+  if (url.endsWith(TOKEN_PATH)) return Promise.resolve(new Response(tokenText, { status: 200, headers: tokenHeaders }));
+  const id = typeof init?.body === 'string' ? REFERENCE_ID.exec(init.body)?.[1] : undefined;
+  const text = id === undefined ? payoutText : payoutText.replace(EXECUTION_RESPONSE.reference_id, id);
+  return Promise.resolve(new Response(text, { status: 200, headers }));
 };
 
 type Call = () => Promise<unknown>;
@@ -172,7 +176,7 @@ export async function runOverheadBench(opts: {
     else {
       try {
         const r = (await call()) as { reference_id?: string } | unknown[];
-        if (d.id !== 'payout-helpers' && (r as { reference_id?: string }).reference_id !== EXECUTION_RESPONSE.reference_id)
+        if (d.id !== 'payout-helpers' && typeof (r as { reference_id?: string }).reference_id !== 'string')
           throw new Error(`unexpected result ${JSON.stringify(r).slice(0, 120)}`);
         live.push({ id: d.id, label: d.label, call });
       } catch (err) {

@@ -10,7 +10,9 @@
  * makes client-side CPU accounting and profiles ambiguous.
  *
  * It answers:
- *   POST /v1/executions/payout        -> 200 fixed ExecutionResponse JSON
+ *   POST /v1/executions/payout        -> 200 fixed ExecutionResponse JSON, echoing the request's
+ *                                        reference_id (the client checks that an execution's 2xx
+ *                                        is the ExecutionResponse of the id it sent)
  *   POST /v1/jwt/client/obtain/token  -> 200 {access_token, expires_in}
  *   anything else                     -> 404 {"detail":"Not Found"}
  * Keep-alive is on (Node default) with a long idle timeout so connections survive between
@@ -41,9 +43,15 @@ export type ParentMessage = { type: 'stats' } | { type: 'reset' } | { type: 'clo
 export type ServerMessage = { type: 'listening'; port: number } | ServerStats;
 
 const payoutBuf = Buffer.from(JSON.stringify(EXECUTION_RESPONSE));
+const payoutText = JSON.stringify(EXECUTION_RESPONSE);
+const REFERENCE_ID = /"reference_id":"([^"]*)"/;
+/** The fixed response with the request's reference_id (constant work: one regex, one replace). */
+function payoutFor(chunks: Buffer[]): Buffer {
+  const id = REFERENCE_ID.exec(Buffer.concat(chunks).toString('latin1'))?.[1];
+  return id === undefined ? payoutBuf : Buffer.from(payoutText.replace(EXECUTION_RESPONSE.reference_id, id));
+}
 const tokenBuf = Buffer.from(JSON.stringify(TOKEN_RESPONSE));
 const notFoundBuf = Buffer.from('{"detail":"Not Found"}');
-const payoutLen = String(payoutBuf.length);
 const tokenLen = String(tokenBuf.length);
 const notFoundLen = String(notFoundBuf.length);
 
@@ -70,8 +78,9 @@ const server = createServer((req, res) => {
     if (req.method === 'POST' && req.url === PAYOUT_PATH) {
       counts.payout++;
       lastPayout = entry;
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': payoutLen });
-      res.end(payoutBuf);
+      const answer = payoutFor(chunks);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(answer.length) });
+      res.end(answer);
     } else if (req.method === 'POST' && req.url === TOKEN_PATH) {
       counts.token++;
       lastToken = entry;

@@ -4,9 +4,9 @@
  */
 import { DollrError, DollrInputError, apiError } from './errors.js';
 import { LiteRequest } from './lite-request.js';
-import type { Send } from './lite-request.js';
 import type { Log } from './log.js';
 import { TOKEN_PATH } from './policy.js';
+import type { CallRecord, Send } from './send.js';
 import type { RequestBody, ResponseData } from './types.js';
 
 export interface ClientCredentials {
@@ -102,7 +102,10 @@ function clientCredentialsAuth(clientId: string, clientSecret: string, context: 
       headers: new Headers({ 'Content-Type': 'application/json', Accept: 'application/json' }),
       body: JSON.stringify(payload),
     });
-    const response = await context.send(request);
+    // The token request keeps every rule of the transport (no redirect, one deadline to the
+    // last byte); its record says how many attempts it took.
+    const record: CallRecord = { attempts: 0, processed: false };
+    const response = await context.send.with({ record })(request);
     const text = await response.text();
     let body: unknown = text;
     try {
@@ -111,7 +114,12 @@ function clientCredentialsAuth(clientId: string, clientSecret: string, context: 
       // keep the raw text
     }
     if (!response.ok) {
-      throw apiError(response, body, { secrets: [clientSecret], context: 'Obtaining an access token failed' });
+      throw apiError(response, body, {
+        secrets: [clientSecret],
+        context: 'Obtaining an access token failed',
+        attempts: record.attempts,
+        processed: record.processed,
+      });
     }
     const { access_token: value, expires_in: minutes } = (body ?? {}) as Partial<Record<keyof TokenResponse, unknown>>;
     if (typeof value !== 'string' || !TOKEN_CHARS.test(value)) {

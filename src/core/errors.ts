@@ -39,9 +39,15 @@ export interface DollrApiErrorInit {
   secrets?: readonly string[];
   /** Prefix naming what failed when it is not the caller's own request. */
   context?: string;
+  /** Default: `'unknown'` for 408 and 5xx, `false` otherwise (a refusal). */
+  processed?: false | 'unknown';
 }
 
-/** The API answered with a non-2xx status (after any retries). */
+/**
+ * The API answered, but not with what was asked (after any retries): a non-2xx status, a
+ * redirect (never followed), or, for an execution or a status lookup, a 2xx whose body is not
+ * an ExecutionResponse for the reference_id.
+ */
 export class DollrApiError extends DollrError {
   // `declare`: assigned in the constructor, no separate field initializers to emit.
   declare readonly status: number;
@@ -55,6 +61,12 @@ export class DollrApiError extends DollrError {
   declare readonly requestId: string | undefined;
   /** HTTP attempts made, retries included. */
   declare readonly attempts: number;
+  /**
+   * Whether the request may have been processed: `false` when the server refused it and no
+   * earlier attempt of the call had an unknown outcome; `'unknown'` otherwise (5xx, 408, or
+   * any earlier lost answer): look an execution up before any new attempt.
+   */
+  declare readonly processed: false | 'unknown';
 
   constructor(init: DollrApiErrorInit) {
     const secrets = init.secrets ?? [];
@@ -68,6 +80,7 @@ export class DollrApiError extends DollrError {
     this.referenceId = init.referenceId;
     this.requestId = requestIdOf(init.headers);
     this.attempts = init.attempts;
+    this.processed = init.processed ?? (init.status === 408 || init.status >= 500 ? 'unknown' : false);
   }
 }
 
@@ -133,19 +146,16 @@ for (const [ErrorClass, name] of [
 
 // ---- Building errors from responses --------------------------------------------------------
 
-// Non-2xx responses handed back by the transport remember how many attempts they took.
-const attemptCounts = new WeakMap<Response, number>();
-
-export function recordAttempts(response: Response, attempts: number): void {
-  attemptCounts.set(response, attempts);
-}
-
 function requestIdOf(headers: Headers): string | undefined {
   return headers.get('x-request-id') ?? headers.get('request-id') ?? undefined;
 }
 
 export interface ApiErrorContext {
   referenceId?: string | undefined;
+  /** HTTP attempts the call made (from the transport's call record). Default 1. */
+  attempts?: number | undefined;
+  /** From the transport's call record; default as DollrApiError's. */
+  processed?: false | 'unknown' | undefined;
   secrets?: readonly string[];
   context?: string;
 }
@@ -161,15 +171,30 @@ export function apiError(response: Response, body: unknown, ctx: ApiErrorContext
     statusText: response.statusText,
     body,
     headers: response.headers,
-    attempts: attemptCounts.get(response) ?? 1,
+    attempts: ctx.attempts ?? 1,
     referenceId: ctx.referenceId,
+    ...(ctx.processed !== undefined && { processed: ctx.processed }),
     ...(ctx.secrets && { secrets: ctx.secrets }),
     ...(ctx.context && { context: ctx.context }),
   });
   if (ctx.referenceId !== undefined && isReferenceIdConflict(error.issues)) {
     error.message += `. reference_id ${ctx.referenceId} is already used by an execution: look it up with getExecution() instead of sending it again`;
+  } else if (ctx.referenceId !== undefined && ctx.processed === 'unknown') {
+    error.message += `. The outcome is unknown: the execution may have been processed. Look its status up (getExecution with reference_id ${ctx.referenceId}) before any new attempt`;
   }
   return error;
+}
+
+/**
+ * The same error with `processed` as this call knows it: a token failure shared by every
+ * waiter says `false` for a call that had sent nothing, `'unknown'` for one that had.
+ */
+export function withProcessed<E extends DollrError>(error: E, processed: false | 'unknown'): E {
+  if (!('processed' in error) || error.processed === processed) return error;
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as E;
+  for (const key of Reflect.ownKeys(error)) Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(error, key)!);
+  Object.defineProperty(copy, 'processed', { value: processed, enumerable: true, configurable: true, writable: true });
+  return copy;
 }
 
 /** True when a 422 names `body.reference_id`: Dollr's answer to a reused id. */

@@ -61,3 +61,12 @@ export function assertExecutionBody(body: unknown, policy: OperationPolicy): voi
   check(isReferenceId(fields.reference_id), 'reference_id', REFERENCE_ID_RULE);
   if (policy.passcode) assertPasscode(fields.passcode);
 }
+
+/**
+ * What money depends on in an execution's or a status lookup's 2xx body: an object with a
+ * string `status` and the very `reference_id` that was sent or looked up. Anything else
+ * (`null`, `{}`, text, another execution) proves nothing about this one.
+ */
+export function isExecutionFor(body: unknown, referenceId: string): boolean {
+  return isObject(body) && typeof body.status === 'string' && body.reference_id === referenceId;
+}

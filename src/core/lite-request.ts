@@ -4,21 +4,6 @@
  * this keeps only what openapi-fetch, middleware and our transport read.
  */
 
-/** Per-call overrides of the client's transport options (`execute`, `payout`, `getExecution`). */
-export interface CallOptions {
-  timeoutMs?: number | undefined;
-  maxRetries?: number | undefined;
-}
-
-/**
- * Key under which helpers hand per-call options through openapi-fetch's init (which spreads
- * unknown init members, symbols included, into the Request it builds): raw calls never set it.
- */
-export const CALL_OPTIONS: unique symbol = Symbol('dollr.callOptions');
-
-/** What the transport is: one request in, one response out, retries and auth inside. */
-export type Send = (request: Request | LiteRequest) => Promise<Response>;
-
 export class LiteRequest {
   readonly #lite = true;
   url: string;
@@ -26,7 +11,6 @@ export class LiteRequest {
   headers: Headers;
   body: BodyInit | null;
   signal: AbortSignal | null;
-  options: CallOptions | undefined;
 
   constructor(input: string | URL | { url: string }, init?: RequestInit) {
     this.url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -36,7 +20,6 @@ export class LiteRequest {
     this.headers = headers instanceof Headers ? headers : new Headers(headers);
     this.body = init?.body ?? null;
     this.signal = init?.signal ?? null;
-    this.options = (init as { [CALL_OPTIONS]?: CallOptions } | undefined)?.[CALL_OPTIONS];
   }
 
   /**
@@ -57,8 +40,8 @@ export class LiteRequest {
   }
 
   clone(): LiteRequest {
-    const { url, method, body, signal, options } = this;
-    return new LiteRequest(url, { method, headers: new Headers(this.headers), body, signal, [CALL_OPTIONS]: options } as RequestInit);
+    const { url, method, body, signal } = this;
+    return new LiteRequest(url, { method, headers: new Headers(this.headers), body, signal });
   }
 
   // Body readers for middleware; the body stays readable (a string body is kept as is).

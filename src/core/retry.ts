@@ -3,6 +3,7 @@
  * statuses, and whether a fetch failure shows that no byte left (refused, DNS). Which
  * operations may be repeated at all is the policy table's call (policy.ts), not this file's.
  */
+import { clampTimer } from './platform.js';
 
 export interface BackoffOptions {
   /** First retry delay before jitter. Default 500 ms. */
@@ -100,7 +101,7 @@ export function sleep(ms: number, signal?: AbortSignal | null): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, clampTimer(ms));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

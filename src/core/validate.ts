@@ -28,3 +28,24 @@ export function checkTimeout<F extends number | undefined>(value: unknown, field
   check(typeof value === 'number' && value > 0, field, 'be a positive number of milliseconds');
   return value;
 }
+
+/**
+ * JSON has no NaN or Infinity: `JSON.stringify` would send them as `null`. Refuses a body
+ * holding one anywhere, naming its path (`items.0.amount`). Plain objects and arrays only.
+ */
+export function assertFiniteJson(body: unknown): void {
+  const path = nonFinitePath(body, '', 0);
+  if (path !== undefined) throw new DollrInputError(path || 'body', `${path || 'body'} must be a finite number (JSON has no NaN or Infinity)`);
+}
+
+function nonFinitePath(value: unknown, path: string, depth: number): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path;
+  if (typeof value !== 'object' || value === null || depth > 64) return undefined;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return undefined;
+  for (const key in value) {
+    const found = nonFinitePath((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

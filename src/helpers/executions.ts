@@ -5,10 +5,9 @@
  * follow an execution to COMPLETED or FAILED, which are outcomes, not errors.
  */
 import type { Core } from '../core/client.js';
-import { DollrApiError, DollrConnectionError, DollrError, DollrWaitTimeoutError, apiError } from '../core/errors.js';
-import { REFERENCE_ID_RULE, isReferenceId } from '../core/guards.js';
-import { CALL_OPTIONS } from '../core/lite-request.js';
-import type { CallOptions } from '../core/lite-request.js';
+import { DollrApiError, DollrConnectionError, DollrWaitTimeoutError, apiError } from '../core/errors.js';
+import { REFERENCE_ID_RULE, isExecutionFor, isReferenceId } from '../core/guards.js';
+import type { CallRecord, PerCall } from '../core/transport.js';
 import { policyFor, secretsIn } from '../core/policy.js';
 import { isRetryableStatus, retryAfterMs, sleep } from '../core/retry.js';
 import type { ExecutionResponse, RequestBody } from '../core/types.js';
@@ -22,9 +21,9 @@ export type ExecutionStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
 /** Per-call overrides of the client's options. */
 export interface RequestOptions {
   signal?: AbortSignal;
-  /** Per-attempt timeout in ms (until response headers). */
+  /** Deadline of each attempt in milliseconds, to the last byte of the body. Default: the client's `timeoutMs`. */
   timeoutMs?: number;
-  /** Re-sends after the first attempt (status lookups are bounded separately). */
+  /** Re-sends after the first attempt, a count (status lookups are bounded separately). Default: the client's `maxRetries`. */
   maxRetries?: number;
 }
 
@@ -47,22 +46,43 @@ const KINDS: readonly string[] = ['collection', 'payout', 'transfer', 'refund'] 
 const POLL_MAX_MS = 30_000;
 const POLL_GROWTH = 1.5;
 
-type Untyped = (url: string, init: Record<string | symbol, unknown>) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
-
 function checkKind(kind: unknown): asserts kind is ExecutionKind {
   check(KINDS.includes(kind as string), 'kind', `be one of ${KINDS.join(', ')}`);
 }
 
-function callOptions(options: RequestOptions | undefined): CallOptions {
+function callOptions(options: RequestOptions | undefined, record?: CallRecord): PerCall {
   return {
+    signal: options?.signal,
     timeoutMs: checkTimeout(options?.timeoutMs, 'timeoutMs', undefined),
     maxRetries: count(options?.maxRetries, 'maxRetries', undefined),
+    record,
   };
 }
 
-/** 408, 429, 5xx and lost connections: worth another look later. */
+/** 408, 429, 5xx, a malformed 2xx and lost connections: worth another look later. */
 function isTransient(error: unknown): boolean {
-  return error instanceof DollrConnectionError || (error instanceof DollrApiError && isRetryableStatus(error.status));
+  return error instanceof DollrConnectionError || (error instanceof DollrApiError && (error.status < 300 || isRetryableStatus(error.status)));
+}
+
+function parseJson(text: unknown): unknown {
+  try {
+    return typeof text === 'string' ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A 2xx that is not an ExecutionResponse for this reference_id proves nothing: typed, never a value. */
+function notAnExecution(response: Response, referenceId: string | undefined, record?: CallRecord): DollrApiError {
+  return new DollrApiError({
+    status: response.status,
+    statusText: response.statusText,
+    body: { detail: `the body is not an ExecutionResponse for reference_id ${referenceId ?? '?'}` },
+    headers: response.headers,
+    attempts: record?.attempts ?? 1,
+    referenceId,
+    processed: 'unknown',
+  });
 }
 
 export interface Executions {
@@ -79,33 +99,33 @@ export interface Executions {
   waitForExecution(kind: ExecutionKind, referenceId: string, options?: WaitOptions): Promise<ExecutionResponse>;
 }
 
-export function createExecutions({ client, auth, log }: Core): Executions {
-  const post = client.POST as unknown as Untyped;
-  const get = client.GET as unknown as Untyped;
-
+export function createExecutions({ auth, log, call: send }: Core): Executions {
   async function execute<K extends ExecutionKind>(kind: K, body: ExecutionBody<K>, options?: RequestOptions): Promise<ExecutionResponse> {
     checkKind(kind);
     const path = `/v1/executions/${kind}`;
-    const init = options === undefined ? { body } : { body, signal: options.signal, [CALL_OPTIONS]: callOptions(options) };
-    const { data, error, response } = await post(path, init);
+    // The record travels with the call (the per-request fetch), whatever middleware does.
+    const record: CallRecord = { attempts: 0, processed: false };
+    // Parsed here, not by openapi-fetch: a 2xx that is not JSON is a typed error, not a SyntaxError.
+    const init = options?.signal === undefined ? { body, parseAs: 'text' } : { body, parseAs: 'text', signal: options.signal };
+    const { data: text, error, response } = await send('POST', path, init, callOptions(options, record));
+    const data = parseJson(text);
     const referenceId = (body as { reference_id?: string }).reference_id;
     if (!response.ok) {
       const secrets = [...secretsIn(policyFor('POST', path), body), ...auth.secrets()];
-      throw apiError(response, error, { referenceId, secrets });
+      throw apiError(response, error, { referenceId, secrets, attempts: record.attempts, processed: record.processed });
     }
-    if (data === undefined) throw new DollrError(`${kind} ${referenceId}: the API answered ${response.status} with no body`);
+    if (referenceId === undefined || !isExecutionFor(data, referenceId)) throw notAnExecution(response, referenceId, record);
     return data as ExecutionResponse;
   }
 
-  /** One status lookup: the execution, `null` for 404, or a thrown DollrApiError. */
-  async function lookup(kind: ExecutionKind, referenceId: string, signal: AbortSignal | undefined, call: CallOptions) {
-    const { data, error, response } = await get(`/v1/status/${kind}/{reference_id}`, {
-      params: { path: { reference_id: referenceId } },
-      signal,
-      [CALL_OPTIONS]: call,
-    });
+  /** One status lookup: the execution, `null` for 404 only, or a thrown DollrApiError (a malformed 2xx included). */
+  async function lookup(kind: ExecutionKind, referenceId: string, signal: AbortSignal | undefined, perCall: PerCall) {
+    const init = { params: { path: { reference_id: referenceId } }, parseAs: 'text', ...(signal && { signal }) };
+    const { data: text, error, response } = await send('GET', `/v1/status/${kind}/{reference_id}`, init, perCall);
+    const data = parseJson(text);
     if (response.status === 404) return { execution: null, response };
     if (!response.ok) throw apiError(response, error, { referenceId, secrets: auth.secrets() });
+    if (!isExecutionFor(data, referenceId)) throw notAnExecution(response, referenceId);
     return { execution: data as ExecutionResponse, response };
   }
 
@@ -126,7 +146,7 @@ export function createExecutions({ client, auth, log }: Core): Executions {
     const { signal, onStatus } = options;
     const deadline = Date.now() + maxWaitMs;
     // One loop of retries only: this one. Each lookup is a single attempt.
-    const call: CallOptions = { maxRetries: 0 };
+    const call: PerCall = { maxRetries: 0, signal };
     let last: ExecutionResponse | null = null;
     for (;;) {
       if (signal?.aborted) throw signal.reason;

@@ -94,10 +94,12 @@ describe('client.POST', () => {
     }
     expect(server.requests).toHaveLength(0);
     // Loopback, or an explicit opt-in, is allowed per request as it is for the client.
-    const other = await startTestServer((_req, res) => sendJson(res, 200, executionResponse('x')));
+    // The answer must be this execution's: the transport checks an execution's 2xx body.
+    const sentBody = payoutBody();
+    const other = await startTestServer((_req, res) => sendJson(res, 200, executionResponse(sentBody.reference_id)));
     try {
       const local = other.url.replace('127.0.0.1', 'localhost');
-      expect((await client.POST('/v1/executions/payout', { body: payoutBody(), baseUrl: local })).response.status).toBe(200);
+      expect((await client.POST('/v1/executions/payout', { body: sentBody, baseUrl: local })).response.status).toBe(200);
       expect(other.requests).toHaveLength(1);
     } finally {
       await other.close();
@@ -225,7 +227,8 @@ describe('middleware', () => {
 
   it('a middleware can read the body and return a new Request, which is re-sent byte-identically', async () => {
     // 429: refused, not processed, so the same bytes go again (no status lookup).
-    server.handle((req, res, index) => (index === 0 ? sendJson(res, 429, {}) : sendJson(res, 200, executionResponse('r'))));
+    const body = payoutBody();
+    server.handle((req, res, index) => (index === 0 ? sendJson(res, 429, {}) : sendJson(res, 200, executionResponse(body.reference_id))));
     const client = testClient(server.url);
     let readBody = '';
     client.use({
@@ -236,10 +239,9 @@ describe('middleware', () => {
         return new Request(request.url, { method: request.method, headers, body: await request.text() });
       },
     });
-    const body = payoutBody();
     const { data, response } = await client.POST('/v1/executions/payout', { body });
     expect(response.status).toBe(200);
-    expect(data?.reference_id).toBe('r');
+    expect(data?.reference_id).toBe(body.reference_id);
     expect(JSON.parse(readBody)).toEqual(body);
     expect(server.requests).toHaveLength(2);
     for (const sent of server.requests) {

@@ -17,23 +17,63 @@ function client(options: { fetch?: FetchLike } = {}) {
   return createDollrClient({ baseUrl: prismUrl, auth: 'prism-accepts-any-token', maxRetries: 0, ...options });
 }
 
+/** A pass-through fetch that records what Prism answered (status, violations, JSON body). */
+function recording() {
+  const answers: { method: string; status: number; violations: string | null; body: unknown }[] = [];
+  const fetchFn: FetchLike = async (input, init) => {
+    const response = await fetch(input, init);
+    const text = await response.clone().text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // keep text
+    }
+    answers.push({ method: init?.method ?? 'GET', status: response.status, violations: response.headers.get('sl-violations'), body });
+    return response;
+  };
+  return { answers, fetch: fetchFn };
+}
+
+// Prism's static mock answers an execution with a generated ExecutionResponse whose
+// reference_id is not the one sent. Since issue 15 (rule 4) such a 2xx proves nothing about
+// this execution: the request still passes Prism's validation (checked on the wire), and the
+// client reports an unknown outcome, typed, instead of returning another execution's body.
+// (Before, these two rows asserted that payout()/raw POST returned Prism's example as a value.)
 describe('contract: Prism mock', () => {
-  it('payout() with helper-built data resolves to an ExecutionResponse', async () => {
+  it('payout() with helper-built data passes Prism validation; an answer for another reference_id is not taken as this one', async () => {
     const passcode = createPasscode({
       code: SECRET_CODE,
       phone: '231771234567',
       device: serverDevice({ clientIp: '2001:db8::10', userAgent: 'contract-test/1.0' }),
     });
-    const result = await client().payout({ sessionId: 42, payoutAccountId: 18, referenceId: newReferenceId(), passcode });
-    expect(result).toMatchObject(executionResponseShape);
+    const rec = recording();
+    const referenceId = newReferenceId();
+    const error = await client({ fetch: rec.fetch })
+      .payout({ sessionId: 42, payoutAccountId: 18, referenceId, passcode })
+      .catch((e: unknown) => e);
+    const post = rec.answers.find((a) => a.method === 'POST');
+    expect(post?.status).toBe(200);
+    expect(post?.violations).toBeNull();
+    expect(post?.body).toMatchObject(executionResponseShape);
+    expect(error).toBeInstanceOf(DollrApiError);
+    expect((error as DollrApiError).status).toBe(200);
+    expect((error as DollrApiError).processed).toBe('unknown');
+    expect((error as DollrApiError).referenceId).toBe(referenceId);
+    expect(JSON.stringify(error)).not.toContain(SECRET_CODE);
   });
 
   it('raw POST on the bound /v1 path passes Prism validation', async () => {
-    const { data, error, response } = await client().POST('/v1/executions/payout', { body: payoutBody() });
-    expect(error).toBeUndefined();
-    expect(response.status).toBe(200);
-    expect(response.headers.get('sl-violations')).toBeNull();
-    expect(data?.status).toEqual(expect.any(String));
+    const rec = recording();
+    const error = await client({ fetch: rec.fetch })
+      .POST('/v1/executions/payout', { body: payoutBody() })
+      .catch((e: unknown) => e);
+    const post = rec.answers.find((a) => a.method === 'POST');
+    expect(post?.status).toBe(200);
+    expect(post?.violations).toBeNull();
+    expect((post?.body as { status?: unknown }).status).toEqual(expect.any(String));
+    expect(error).toBeInstanceOf(DollrApiError);
+    expect((error as DollrApiError).processed).toBe('unknown');
   });
 
   it('a body Prism rejects becomes a 422 DollrApiError without the passcode code', async () => {

@@ -97,6 +97,8 @@ describe('error classes', () => {
       name: 'DollrApiError',
       message: '422 Unprocessable Entity: body.passcode.token.phone: bad value [redacted]',
       status: 422,
+      // Issue 15: every DollrApiError says whether the request may have been processed.
+      processed: false,
       issues: [{ path: 'body.passcode.token.phone', message: 'bad value [redacted]', type: 'string_too_long' }],
       body: {
         detail: [{ loc: ['body', 'passcode', 'token', 'phone'], msg: 'bad value [redacted]', type: 'string_too_long' }],

@@ -144,7 +144,9 @@ describe('execution POSTs follow Dollr\'s recovery rule', () => {
     expect(calls()).toEqual([POST_PAYOUT, LOOKUP, LOOKUP, LOOKUP]);
   });
 
-  it('a reset that never landed, with no retries left, throws DollrConnectionError: not processed', async () => {
+  // Issue 15 rule 5: a reset is an unknown outcome; a 404 lookup does not make it `false`
+  // (a late landing stays possible). This row said `processed: false` before.
+  it('a reset whose lookup says 404, with no retries left, throws DollrConnectionError: processed unknown', async () => {
     dollrLike(['reset-before']);
     const referenceId = newReferenceId();
     const error = await catchError(
@@ -153,8 +155,8 @@ describe('execution POSTs follow Dollr\'s recovery rule', () => {
     expect(error).toBeInstanceOf(DollrConnectionError);
     expect((error as DollrConnectionError).referenceId).toBe(referenceId);
     expect((error as DollrConnectionError).attempts).toBe(1);
-    expect((error as DollrConnectionError).processed).toBe(false);
-    expect((error as Error).message).toMatch(/not processed: its status lookup found nothing/);
+    expect((error as DollrConnectionError).processed).toBe('unknown');
+    expect((error as Error).message).toMatch(/a late landing is possible/);
     expect(JSON.stringify(error)).not.toContain('static-token');
     expect(calls()).toEqual([POST_PAYOUT, LOOKUP]);
   });

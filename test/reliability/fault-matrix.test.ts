@@ -264,7 +264,9 @@ const rows: Row[] = [
     },
     exchange: ['POST reset', 'GET 404', 'POST reset', 'GET 404', 'POST reset', 'GET 404'],
     processed: 0,
-    expected: { thrown: DollrConnectionError, processed: false },
+    // Issue 15 rule 5: a reset is an unknown outcome, and 404 lookups do not prove it cannot
+    // still land, so `'unknown'` (this row said `false` before).
+    expected: { thrown: DollrConnectionError, processed: 'unknown' },
   },
   {
     name: 'first attempt refused 422 on reference_id (reused id): final, no lookup',

@@ -1,0 +1,39 @@
+/**
+ * The bearer token of each attempt, and the one renewal after a 401. Waiting for a token is
+ * part of the attempt: it ends within the attempt's deadline and the caller's signal, so a
+ * stalled token request (shared by every waiter) cannot hold a call past its deadline. The
+ * token never goes on a request object anyone else holds: the loop copies headers per attempt.
+ */
+import type { AuthProvider } from '../auth.js';
+import { DollrTimeoutError } from '../errors.js';
+import { clampTimer } from '../platform.js';
+
+export interface TokenWait {
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | null;
+}
+
+/** The token for the next attempt: a string when cached (no await on the hot path). */
+export function tokenFor(auth: AuthProvider, wait: TokenWait): string | Promise<string> {
+  const pending = auth.token(wait.signal);
+  return typeof pending === 'string' ? pending : withinDeadline(pending, wait);
+}
+
+function withinDeadline(pending: Promise<string>, { timeoutMs }: TokenWait): Promise<string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DollrTimeoutError(`waiting for an access token timed out after ${timeoutMs} ms; the request was not sent.`, { attempts: 0, code: 'ETIMEDOUT', processed: false })),
+      clampTimer(timeoutMs),
+    );
+  });
+  return Promise.race([pending, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * After a 401 sent with `token`: true when one more send with a fresh token makes sense, at
+ * most once per call (a refused fresh token is the caller's answer, not a loop).
+ */
+export function mayRenew(auth: AuthProvider, token: string, renewedAlready: boolean): boolean {
+  return !renewedAlready && auth.renew(token);
+}
