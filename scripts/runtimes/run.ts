@@ -31,18 +31,10 @@ const SMOKE = join(ROOT, 'test', 'runtimes', 'smoke.mjs');
  * known, with the reason, and not failing the run. A known failure that starts to pass fails
  * the run, so this list cannot go stale. Keys: row id, then the check name as printed.
  */
-// Deno's fetch once re-sent a POST by itself after a reset on a reused keep-alive connection,
-// and its refusals carried no ECONNREFUSED code: both caught here first, both fixed in src/.
-// The redirect and stalled-body rows need issue 15's transport (redirects never followed, a
-// deadline to the last byte); until it is merged they are known failures on every runtime.
-const NEEDS_ISSUE_15 = {
-  'redirect: a 307 on the payout is a DollrApiError, never followed': 'the client follows redirects (fixed by issue 15, branch issue-15)',
-  'stalled body: a processed payout whose answer never ends settles by the deadline':
-    "the client's deadline stops at the response headers (fixed by issue 15, branch issue-15)",
-};
-const KNOWN_FAILURES: Record<string, Record<string, string>> = Object.fromEntries(
-  ['node', 'node22', 'node24', 'bun', 'deno', 'deno-web'].map((id) => [id, NEEDS_ISSUE_15]),
-);
+// Empty: Deno's fetch once re-sent a POST by itself after a reset on a reused keep-alive
+// connection and its refusals carried no ECONNREFUSED code; the client once followed redirects
+// and its deadline stopped at the headers. All caught here first, all fixed in src/.
+const KNOWN_FAILURES: Record<string, Record<string, string>> = {};
 const RUN_TIMEOUT_MS = 90_000;
 const TESTING_NEEDS_NODE = 'dollr-client/testing: not run, needs Node';
 
