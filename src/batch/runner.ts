@@ -258,7 +258,7 @@ class RowWorker {
       };
       const ended = isFinal(facts.state);
       if (Object.keys(persisted).length > 0 || ended) await store.update(owner, row.rowId, persisted, leaseMs, ended);
-      if (facts.state !== before) this.emit(row, facts.state, change.providerTransactionId, change.message);
+      if (facts.state !== before) this.emit(row, facts.referenceId, facts.state, change.providerTransactionId, change.message);
     };
 
     for (;;) {
@@ -273,7 +273,7 @@ class RowWorker {
           const referenceId = await store.setReferenceId(owner, row.rowId, newReferenceId(), leaseMs);
           facts.referenceId = referenceId;
           facts.state = 'REFERENCED';
-          this.emit(row, 'REFERENCED');
+          this.emit(row, facts.referenceId, 'REFERENCED');
           break;
         }
         case 'lookup':
@@ -291,7 +291,7 @@ class RowWorker {
           break;
         }
         case 'recipient': {
-          facts.accountId = await this.recipient(row);
+          facts.accountId = await this.recipient(row, facts.referenceId);
           if (facts.accountId === null) return; // REJECTED recorded
           await store.update(owner, row.rowId, { accountId: facts.accountId }, leaseMs);
           break;
@@ -304,14 +304,14 @@ class RowWorker {
           }
           Object.assign(facts, { sessionId: created.id, sessionExpiresAt: created.expiresAt, state: 'SESSION' });
           await store.update(owner, row.rowId, { sessionId: created.id, sessionExpiresAt: created.expiresAt, state: 'SESSION' }, leaseMs);
-          this.emit(row, 'SESSION');
+          this.emit(row, facts.referenceId, 'SESSION');
           break;
         }
         case 'execute': {
           // Recorded before sending: a crash from here on is an unknown outcome, looked up first.
           await store.update(owner, row.rowId, { state: 'SENT' }, leaseMs);
           facts.state = 'SENT';
-          this.emit(row, 'SENT');
+          this.emit(row, facts.referenceId, 'SENT');
           let outcome: Outcome;
           try {
             outcome = fromExecution(
@@ -328,22 +328,23 @@ class RowWorker {
         case 'review':
           facts.state = 'NEEDS_REVIEW';
           await store.update(owner, row.rowId, { state: 'NEEDS_REVIEW', message: step.reason }, leaseMs, true);
-          this.emit(row, 'NEEDS_REVIEW', undefined, step.reason);
+          this.emit(row, facts.referenceId, 'NEEDS_REVIEW', undefined, step.reason);
           return;
       }
     }
   }
 
-  private emit(row: StoredRow, state: RowState, providerTransactionId?: string | null, message?: string | null): void {
+  private emit(row: StoredRow, referenceId: string | null, state: RowState, providerTransactionId?: string | null, message?: string | null): void {
     this.c.emit({
       row_id: row.rowId,
       state,
+      reference_id: referenceId,
       ...(END_STATES.includes(state) ? { provider_transaction_id: providerTransactionId ?? null, message: message ?? null } : {}),
     });
   }
 
   /** The payout account of a phone row: created once per distinct phone in the batch, recorded, reused. */
-  private async recipient(row: StoredRow): Promise<string | null> {
+  private async recipient(row: StoredRow, referenceId: string | null): Promise<string | null> {
     const { store, leaseMs } = this.c;
     const owner = `${this.c.owner}#${row.rowId}`; // one worker, not the whole process
     const phone = row.phone!;
@@ -352,7 +353,7 @@ class RowWorker {
       if ('accountId' in found) return found.accountId;
       if ('refused' in found) {
         await store.update(this.c.owner, row.rowId, { state: 'REJECTED', message: found.refused }, leaseMs, true);
-        this.emit(row, 'REJECTED', null, found.refused);
+        this.emit(row, referenceId, 'REJECTED', null, found.refused);
         return null;
       }
       if ('wait' in found) {

@@ -1,9 +1,9 @@
 /**
  * A place where several clients (processes, machines) share one access token, so a fleet asks
- * the token endpoint once per token lifetime instead of once per process. The contract is a
+ * the token endpoint once per token lifetime instead of once per process each. The contract is a
  * single flight: `refresh` calls `obtain` only when no fresh token other than `stale` is
  * stored, and at most one caller across everything sharing the store runs `obtain` at a time.
- * Runtime-neutral: no `node:` import; `memoryTokenStore` shares within one process.
+ * Runtime-neutral: no `node:` import; `memoryTokenStore` shares between the clients of one process only.
  */
 
 /** A token as the client caches it: epoch milliseconds; `Infinity` when the lifetime is unknown. */

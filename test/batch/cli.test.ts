@@ -50,6 +50,10 @@ describe('dollr-payouts run', () => {
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { row_id?: string; state?: string; summary?: boolean; ok?: boolean });
     expect(lines.at(-1)).toMatchObject({ summary: true, ok: true, total: 4 });
     expect(lines.filter((l) => l.state === 'COMPLETED').map((l) => l.row_id).sort()).toEqual(['a', 'b', 'c', 'd']);
+    // Every state change names its row and, from REFERENCED on, the reference id it is sent with.
+    const referenceOf = new Map(lines.filter((l) => l.state === 'REFERENCED').map((l) => [l.row_id, (l as { reference_id?: string }).reference_id]));
+    expect(referenceOf.size).toBe(4);
+    for (const line of lines.filter((l) => l.state !== undefined)) expect((line as { reference_id?: string }).reference_id).toBe(referenceOf.get(line.row_id!));
     const requests = sandbox.requests().slice(start);
     // Rows a and b share a phone: three parties and accounts for four rows.
     expect(requests.filter((r) => r.operation?.endsWith('/parties/create'))).toHaveLength(3);
