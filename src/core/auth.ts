@@ -10,8 +10,11 @@ import type { CallRecord, Send } from './send.js';
 import type { TokenStore } from './token-store.js';
 import type { RequestBody, ResponseData } from './types.js';
 
+/** OAuth 2.0 client credentials; the client exchanges them for a token and refreshes it itself. */
 export interface ClientCredentials {
+  /** Your Dollr `client_id`. */
   clientId: string;
+  /** Your Dollr `client_secret`: server-side only, never logged or put in an error. */
   clientSecret: string;
 }
 

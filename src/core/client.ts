@@ -22,8 +22,10 @@ import type { DollrPaths, HttpMethod, PathsFor } from './types.js';
 import { assertFiniteJson, check, checkTimeout, count, isFilled, isObject } from './validate.js';
 import { DEFAULT_USER_AGENT } from './version.js';
 
+/** Dollr's production API, the default `baseUrl`. There is no public Dollr sandbox: see dollr-client/testing. */
 export const DEFAULT_BASE_URL = 'https://api.heydollr.app';
 
+/** Options of createDollrClient(); only `auth` is required. Every option is checked before any request. */
 export interface DollrClientOptions {
   /** A bearer token, a function returning one (sync or async), or `{ clientId, clientSecret }`. Required. */
   auth: DollrAuth;
@@ -49,7 +51,14 @@ export interface DollrClientOptions {
   /** Custom fetch. Default `globalThis.fetch`. It is always called with `redirect: 'manual'`. */
   fetch?: FetchLike;
   /** Default headers sent on every request (openapi-fetch's `headers`). `Authorization` is refused: use `auth`. Default none. */
-  headers?: Record<string, string> & { Authorization?: never; authorization?: never; AUTHORIZATION?: never };
+  headers?: Record<string, string> & {
+    /** Refused: the bearer token comes from `auth`. */
+    Authorization?: never;
+    /** Refused: the bearer token comes from `auth`. */
+    authorization?: never;
+    /** Refused: the bearer token comes from `auth`. */
+    AUTHORIZATION?: never;
+  };
   /** The User-Agent header. Default `dollr-client/<version>`. */
   userAgent?: string;
   /** Allow `http:` to a non-loopback host (bearer tokens and passcodes in clear text). Default false. */

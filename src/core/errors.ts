@@ -50,12 +50,15 @@ export interface DollrApiErrorInit {
  */
 export class DollrApiError extends DollrError {
   // `declare`: assigned in the constructor, no separate field initializers to emit.
+  /** The HTTP status of the last answer, e.g. 422 (a 3xx for a redirect, a 2xx for a body that is not the execution). */
   declare readonly status: number;
   /** Parsed response body (JSON when possible), with secrets and echoed inputs removed. */
   declare readonly body: unknown;
   /** Normalized 422 issues; empty for other statuses. */
   declare readonly issues: ValidationIssue[];
+  /** The last answer's headers (never printed by `toJSON`). */
   declare readonly headers: Headers;
+  /** The execution's reference_id, when the request was an execution or a status lookup. */
   declare readonly referenceId: string | undefined;
   /** The server's request id (`x-request-id` or `request-id` header), for support tickets. */
   declare readonly requestId: string | undefined;
@@ -96,8 +99,11 @@ export interface DollrConnectionErrorInit {
 
 /** No HTTP response was obtained: connection refused, reset, DNS failure, ... */
 export class DollrConnectionError extends DollrError {
+  /** The execution's reference_id, when the request was an execution or a status lookup. */
   declare readonly referenceId: string | undefined;
+  /** HTTP attempts made, retries included. */
   declare readonly attempts: number;
+  /** System error code when known, e.g. `ECONNRESET`, `ECONNREFUSED`, `ETIMEDOUT`. */
   declare readonly code: string | undefined;
   /**
    * Whether the request may have been processed: `false` when that is proven not to be the
@@ -120,6 +126,7 @@ export class DollrTimeoutError extends DollrConnectionError {}
 
 /** `waitForExecution` reached `maxWaitMs` before the execution was COMPLETED or FAILED. */
 export class DollrWaitTimeoutError extends DollrError {
+  /** The reference_id that was being followed. */
   declare readonly referenceId: string;
   /** The last ExecutionResponse seen, or `null` if no lookup answered. */
   declare readonly lastStatus: ExecutionResponse | null;

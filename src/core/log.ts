@@ -6,12 +6,18 @@
  */
 import { DollrInputError } from './errors.js';
 
+/** How much the client logs, least to most; each level includes the ones before it. Default `'warn'`. */
 export type LogLevel = 'off' | 'error' | 'warn' | 'info' | 'debug';
 
+/** Where log lines go (default `console`); each line starts with `dollr: ` and holds no secret. */
 export interface Logger {
+  /** Each attempt, with its status and time. */
   debug(message: string, ...rest: unknown[]): void;
+  /** Retries, status lookups and their verdicts, tokens obtained. */
   info(message: string, ...rest: unknown[]): void;
+  /** What needs a look, e.g. an execution status outside the four documented ones. */
   warn(message: string, ...rest: unknown[]): void;
+  /** Failures the client could not hand back to a caller. */
   error(message: string, ...rest: unknown[]): void;
 }
 

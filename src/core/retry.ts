@@ -5,6 +5,7 @@
  */
 import { clampTimer } from './platform.js';
 
+/** Delays between retries, in milliseconds; every field has a default. */
 export interface BackoffOptions {
   /** First retry delay before jitter. Default 500 ms. */
   initialDelayMs?: number;
