@@ -3,12 +3,11 @@
  * on the optional peers (ajv, openapi-sampler), so a consumer's types compile without them.
  * Fault paths are typed from the generated operation table, so a typo does not compile.
  */
+import type { ExecutionKind, ExecutionStatus } from '../../core/types.js';
 import type { operations } from '../../generated/operations.js';
 
-/** The four kinds of money movement, as in `/v1/executions/{kind}`. */
-export type ExecutionKind = 'collection' | 'payout' | 'transfer' | 'refund';
-/** An execution's status: PENDING, then PROCESSING, then COMPLETED or FAILED. */
-export type ExecutionStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
+// One definition of the kinds and statuses: the main entry's (core/types.ts).
+export type { ExecutionKind, ExecutionStatus };
 
 /** The client credentials the sandbox's token endpoint accepts (test values, never real ones). */
 export interface SandboxCredentials {
