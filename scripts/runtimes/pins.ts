@@ -2,7 +2,7 @@
  * The runtimes `npm run test:runtimes` proves the main entry on, pinned to exact versions.
  * Every binary comes from a package on the npm registry (the only network CI has), installed
  * into `.cache/runtimes/<id>-<version>/` (gitignored), never globally and never into the
- * project's own package.json or lockfile. Bump a version here, run the matrix, update the README.
+ * project's own package.json or lockfile. Bump a version here, run the matrix, update CONTRIBUTING.md and docs/runtimes.md.
  */
 
 export interface RuntimePin {
