@@ -30,7 +30,7 @@ import {
   statusPath,
 } from './helpers/dollr-sandbox.js';
 import type { Kind, Prepared, Recorder, Sent } from './helpers/dollr-sandbox.js';
-import { closedPort } from './helpers/refused-port.js';
+import { refuseFirst } from './helpers/refused-port.js';
 import { PASSCODE_CODE, createErrorCollector, expectNoSecrets, renderings } from './helpers/secrets.js';
 
 type Surface = 'execute()' | 'payout()' | 'raw POST' | 'request()' | 'raw POST + middleware';
@@ -712,21 +712,9 @@ describe('connection refused (the execution provably never left)', () => {
     // refusal from the OS); every other request goes to the sandbox, which must then receive
     // exactly one POST, and no status lookup.
     const ctx = await newContext({ kind, surface: 'execute()' });
-    const port = await closedPort();
-    const attempts: { refused: boolean; body: Buffer }[] = [];
-    const client = sandboxClient(sandbox, {
-      backoff: { initialDelayMs: 20, maxDelayMs: 50 },
-      fetch: async (input, init) => {
-        const request = new Request(input, init);
-        if (request.method !== 'POST' || new URL(request.url).pathname !== ctx.postPath) return fetch(request);
-        const body = Buffer.from(await request.arrayBuffer());
-        const url = new URL(request.url);
-        const refuse = attempts.length === 0;
-        if (refuse) url.port = String(port);
-        attempts.push({ refused: refuse, body });
-        return fetch(url, { method: 'POST', headers: request.headers, body, signal: request.signal, redirect: request.redirect });
-      },
-    });
+    const refused = await refuseFirst('POST', ctx.postPath);
+    const client = sandboxClient(sandbox, { backoff: { initialDelayMs: 20, maxDelayMs: 50 }, fetch: refused.fetch });
+    const attempts = refused.attempts;
     const body = bodyFor(ctx.prepared, ctx.referenceId) as ExecutionBody<typeof kind>;
     const result = await client.execute(kind, body);
     expect(attempts.map((a) => a.refused)).toEqual([true, false]);
