@@ -13,12 +13,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DollrApiError, DollrConnectionError, DollrError, DollrTimeoutError, createPasscode, newReferenceId, serverDevice } from '../../src/index.js';
 import type { DollrClientOptions, Logger, PayoutInput } from '../../src/index.js';
 import type { Sandbox } from '../../src/testing/index.js';
-import { TOKEN_PATH, bodyFor, payoutInputFor, prepare, recorder, sandboxClient, startDollr, statusPath } from './helpers/dollr-sandbox.js';
+import { TOKEN_PATH, bodyFor, obtainToken, payoutInputFor, prepare, recorder, sandboxClient, startDollr, statusPath } from './helpers/dollr-sandbox.js';
 import type { Recorder, Sent } from './helpers/dollr-sandbox.js';
 import { payoutInput, rawBody } from './helpers/fixtures.js';
 import { json, startHostileServer } from './helpers/hostile-server.js';
 import type { HostileServer, Seen } from './helpers/hostile-server.js';
-import { CLIENT_ID, CLIENT_SECRET, PASSCODE_CODE, SECRETS, createErrorCollector, expectNoSecrets, renderings } from './helpers/secrets.js';
+import { CLIENT_SECRET, PASSCODE_CODE, SECRETS, createErrorCollector, expectNoSecrets, renderings } from './helpers/secrets.js';
 
 const PAYOUT_PATH = '/v1/executions/payout';
 const errors = createErrorCollector();
@@ -215,7 +215,7 @@ describe('errors built from hostile responses', () => {
 
     // A token obtained beforehand: the 100 ms deadline is the POST's alone.
     sandbox.reset();
-    const token = await obtainToken();
+    const token = await obtainToken(sandbox);
     const referenceId = newReferenceId();
     sandbox.inject({ method: 'POST', path: PAYOUT_PATH, fault: { delayMs: 500 }, times: 10 });
     const timeout = await errors.rejection(
@@ -228,16 +228,6 @@ describe('errors built from hostile responses', () => {
     expectNoneOf([...lost.rec.tokens, token], [tokenFailure, reset, timeout]);
   });
 });
-
-/** A token from the sandbox, for a client with a static bearer. */
-async function obtainToken(): Promise<string> {
-  const response = await fetch(`${sandbox.url}${TOKEN_PATH}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
 
 /** No error shows any of `tokens` (tokens the sandbox issued) in any rendering. */
 function expectNoneOf(tokens: readonly string[], list: readonly unknown[]): void {

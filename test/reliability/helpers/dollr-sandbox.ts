@@ -181,3 +181,14 @@ export function bodyFor(prepared: Prepared, referenceId: string): ExecutionBody<
       return { session_id, reference_id: referenceId };
   }
 }
+
+/** A bearer token from the sandbox's token endpoint, for a client given it as a static token (no token request of its own). */
+export async function obtainToken(sandbox: Sandbox): Promise<string> {
+  const response = await fetch(`${sandbox.url}${TOKEN_PATH}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_id: sandbox.credentials.clientId, client_secret: sandbox.credentials.clientSecret }),
+  });
+  if (!response.ok) throw new Error(`the sandbox refused a token: ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
