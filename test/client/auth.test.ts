@@ -1,7 +1,13 @@
-// Token sources against a real loopback server: caching, expiry, single-flight, 401 renewal.
+// Token sources: caching, expiry, single-flight, 401 renewal; against the sandbox where Dollr's
+// token endpoint is what the test wants, against a raw loopback server where it names tokens.
 import { inspect } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DollrApiError } from '../../src/index.js';
+import type { DollrClientOptions } from '../../src/index.js';
+import { startSandbox } from '../../src/testing/index.js';
+import type { Sandbox } from '../../src/testing/index.js';
+import { recorder } from '../reliability/helpers/dollr-sandbox.js';
+import type { Recorder } from '../reliability/helpers/dollr-sandbox.js';
 import { executionResponse, sendJson, startTestServer, TOKEN_PATH, withTokenEndpoint } from './helpers/server.js';
 import type { Handler, TestServer } from './helpers/server.js';
 import { CLIENT_SECRET, payoutBody, testClient } from './helpers/fixtures.js';
@@ -33,34 +39,98 @@ function requireToken(...valid: string[]): Handler {
 
 const credentials = { clientId: 'client-1', clientSecret: CLIENT_SECRET };
 
-describe('client credentials', () => {
+describe('client credentials against Dollr (the sandbox)', () => {
+  // The sandbox's token endpoint checks the body (client_id, client_secret, JSON) and issues
+  // tokens its API accepts; a recording fetch shows what the client sent, the request log what
+  // reached the sandbox. The call under test is an authenticated POST /v1/parties/create.
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ credentials });
+  });
+  afterAll(() => sandbox.close());
+  beforeEach(() => sandbox.reset());
+
+  const party = { fullname: 'Jane Doe', phone: '231771234567' };
+  const PARTIES = '/v1/parties/create';
+  const logged = (path: string) => sandbox.requests().filter((r) => r.path === path);
+  const make = (rec: Recorder, options: Partial<DollrClientOptions> = {}) => testClient(sandbox.url, { auth: credentials, fetch: rec.fetch, ...options });
+
   it('obtains a token once and sends it as a bearer', async () => {
-    server.handle(withTokenEndpoint(ok, ['tok-A']));
-    const client = testClient(server.url, { auth: credentials });
-    await client.POST('/v1/executions/payout', { body: payoutBody() });
-    await client.POST('/v1/executions/payout', { body: payoutBody() });
-    const [token] = server.tokenRequests();
-    expect(server.tokenRequests()).toHaveLength(1);
+    const rec = recorder();
+    const client = make(rec);
+    expect((await client.POST(PARTIES, { body: party })).response.status).toBe(200);
+    expect((await client.POST(PARTIES, { body: party })).response.status).toBe(200);
+    const tokenRequests = rec.sent.filter((r) => r.path === TOKEN_PATH);
+    expect(tokenRequests).toHaveLength(1);
+    expect(logged(TOKEN_PATH).map((r) => r.status)).toEqual([200]);
+    const [token] = tokenRequests;
     expect(token?.method).toBe('POST');
-    expect(token?.headers['content-type']).toBe('application/json');
-    expect(token?.headers.authorization).toBeUndefined();
-    expect(JSON.parse(token?.body ?? '')).toEqual({ client_id: 'client-1', client_secret: CLIENT_SECRET });
-    expect(server.apiRequests().map((r) => r.headers.authorization)).toEqual(['Bearer tok-A', 'Bearer tok-A']);
+    expect(token?.headers.get('content-type')).toBe('application/json');
+    expect(token?.headers.get('authorization')).toBeNull();
+    expect(JSON.parse(token?.body.toString('utf8') ?? '')).toEqual({ client_id: 'client-1', client_secret: CLIENT_SECRET });
+    expect(rec.sent.filter((r) => r.path === PARTIES).map((r) => r.headers.get('authorization'))).toEqual([`Bearer ${rec.tokens[0]}`, `Bearer ${rec.tokens[0]}`]);
   });
 
   it('shares one token request among 100 parallel calls', async () => {
-    server.handle(
-      withTokenEndpoint(ok, ['tok-A']),
-    );
-    const client = testClient(server.url, { auth: credentials });
-    const results = await Promise.all(
-      Array.from({ length: 100 }, () => client.POST('/v1/executions/payout', { body: payoutBody() })),
-    );
+    const client = make(recorder());
+    const results = await Promise.all(Array.from({ length: 100 }, () => client.POST(PARTIES, { body: party })));
     expect(results.every((r) => r.response.status === 200)).toBe(true);
-    expect(server.tokenRequests()).toHaveLength(1);
-    expect(server.apiRequests()).toHaveLength(100);
+    expect(logged(TOKEN_PATH)).toHaveLength(1);
+    expect(logged(PARTIES)).toHaveLength(100);
   });
 
+  it('after a 401, refreshes once and retries the request once', async () => {
+    sandbox.inject({ method: 'POST', path: PARTIES, fault: { status: 401 } });
+    const rec = recorder();
+    const { response } = await make(rec).POST(PARTIES, { body: party });
+    expect(response.status).toBe(200);
+    expect(logged(TOKEN_PATH)).toHaveLength(2);
+    const sent = rec.sent.filter((r) => r.path === PARTIES);
+    expect(sent.map((r) => r.headers.get('authorization'))).toEqual(rec.tokens.map((t) => `Bearer ${t}`));
+    expect(rec.tokens).toHaveLength(2);
+    expect(sent[1]?.body.equals(sent[0]?.body ?? Buffer.alloc(0))).toBe(true);
+    expect(logged(PARTIES).map((r) => r.status)).toEqual([401, 200]);
+  });
+
+  it('does not loop when the new token is refused too', async () => {
+    sandbox.inject({ method: 'POST', path: PARTIES, fault: { status: 401 }, times: 5 });
+    const { response, error } = await make(recorder()).POST(PARTIES, { body: party });
+    expect(response.status).toBe(401);
+    expect(error).toEqual({ detail: 'Could not validate credentials' });
+    expect(logged(PARTIES)).toHaveLength(2);
+    expect(logged(TOKEN_PATH)).toHaveLength(2);
+  });
+
+  it('a failing token endpoint throws DollrApiError without the secret', async () => {
+    sandbox.inject({
+      method: 'POST',
+      path: TOKEN_PATH,
+      fault: {
+        status: 422,
+        body: { detail: [{ loc: ['body', 'client_secret'], msg: `bad secret ${CLIENT_SECRET}`, type: 'value_error', input: CLIENT_SECRET }] },
+      },
+      times: 5,
+    });
+    const error = await make(recorder()).POST(PARTIES, { body: party }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DollrApiError);
+    expect((error as DollrApiError).status).toBe(422);
+    expect((error as Error).message).toMatch(/^Obtaining an access token failed: 422/);
+    const out = [(error as Error).message, JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })].join();
+    expect(out).not.toContain(CLIENT_SECRET);
+    expect(logged(PARTIES)).toHaveLength(0);
+  });
+
+  it('retries the token endpoint on 503', async () => {
+    sandbox.inject({ method: 'POST', path: TOKEN_PATH, fault: { status: 503 } });
+    const { response } = await make(recorder()).POST(PARTIES, { body: party });
+    expect(response.status).toBe(200);
+    expect(logged(TOKEN_PATH).map((r) => r.status)).toEqual([503, 200]);
+  });
+});
+
+// Named tokens under a faked clock, a token endpoint held back, tokens the server must refuse
+// but one: the raw server of helpers/server.ts (no Dollr issues 'tok-B' on request).
+describe('client credentials', () => {
   it('treats expires_in as minutes: refreshes only once fewer than 5 minutes remain', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));
@@ -82,26 +152,6 @@ describe('client credentials', () => {
     ]);
   });
 
-  it('after a 401, refreshes once and retries the request once', async () => {
-    server.handle(withTokenEndpoint(requireToken('tok-B'), ['tok-A', 'tok-B']));
-    const client = testClient(server.url, { auth: credentials });
-    const { response } = await client.POST('/v1/executions/payout', { body: payoutBody() });
-    expect(response.status).toBe(200);
-    expect(server.tokenRequests()).toHaveLength(2);
-    expect(server.apiRequests().map((r) => r.headers.authorization)).toEqual(['Bearer tok-A', 'Bearer tok-B']);
-    expect(server.apiRequests()[1]?.body).toBe(server.apiRequests()[0]?.body);
-  });
-
-  it('does not loop when the new token is refused too', async () => {
-    server.handle(withTokenEndpoint(requireToken('never'), ['tok-A', 'tok-B', 'tok-C']));
-    const client = testClient(server.url, { auth: credentials });
-    const { response, error } = await client.POST('/v1/executions/payout', { body: payoutBody() });
-    expect(response.status).toBe(401);
-    expect(error).toEqual({ detail: 'Could not validate credentials' });
-    expect(server.apiRequests()).toHaveLength(2);
-    expect(server.tokenRequests()).toHaveLength(2);
-  });
-
   it('parallel 401s on the same token trigger a single refresh', async () => {
     server.handle(withTokenEndpoint(requireToken('tok-B'), ['tok-A', 'tok-B', 'tok-C']));
     const client = testClient(server.url, { auth: credentials });
@@ -110,24 +160,6 @@ describe('client credentials', () => {
     );
     expect(results.map((r) => r.response.status)).toEqual(Array(10).fill(200));
     expect(server.tokenRequests()).toHaveLength(2);
-  });
-
-  it('a failing token endpoint throws DollrApiError without the secret', async () => {
-    server.handle((req, res) => {
-      if (req.url === TOKEN_PATH) {
-        sendJson(res, 422, {
-          detail: [{ loc: ['body', 'client_secret'], msg: `bad secret ${CLIENT_SECRET}`, type: 'value_error', input: CLIENT_SECRET }],
-        });
-      } else ok(req, res, 0);
-    });
-    const client = testClient(server.url, { auth: credentials });
-    const error = await client.POST('/v1/executions/payout', { body: payoutBody() }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DollrApiError);
-    expect((error as DollrApiError).status).toBe(422);
-    expect((error as Error).message).toMatch(/^Obtaining an access token failed: 422/);
-    const out = [(error as Error).message, JSON.stringify(error), inspect(error, { depth: 10, showHidden: true })].join();
-    expect(out).not.toContain(CLIENT_SECRET);
-    expect(server.apiRequests()).toHaveLength(0);
   });
 
   it('keeps using a still-valid token when an early refresh fails', async () => {
@@ -173,17 +205,6 @@ describe('client credentials', () => {
     expect(server.apiRequests()).toHaveLength(1);
   });
 
-  it('retries the token endpoint on 503', async () => {
-    let tokenCalls = 0;
-    server.handle((req, res, index) => {
-      if (req.url === TOKEN_PATH && tokenCalls++ === 0) return sendJson(res, 503, {});
-      return withTokenEndpoint(ok, ['tok-A'])(req, res, index);
-    });
-    const client = testClient(server.url, { auth: credentials });
-    const { response } = await client.POST('/v1/executions/payout', { body: payoutBody() });
-    expect(response.status).toBe(200);
-    expect(server.tokenRequests()).toHaveLength(2);
-  });
 });
 
 describe('static and function auth', () => {

@@ -1,9 +1,11 @@
 // Per-call options on every raw method and the option checks of issue 15 (rule 8): typed
 // (a misspelled or mistyped option does not compile), honoured through openapi-fetch's
 // per-request fetch, and checked before anything is sent, with clear words.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDollrClient, DollrConnectionError, DollrInputError, DollrTimeoutError } from '../../src/index.js';
 import type { DollrClientOptions } from '../../src/index.js';
+import type { Sandbox } from '../../src/testing/index.js';
+import { obtainToken, startDollr } from '../reliability/helpers/dollr-sandbox.js';
 import { FAST_BACKOFF, payoutBody } from './helpers/fixtures.js';
 import { executionResponse, sendJson, startTestServer } from './helpers/server.js';
 import type { TestServer } from './helpers/server.js';
@@ -28,10 +30,22 @@ function refusal(make: () => unknown): DollrInputError {
 }
 
 describe('per-call timeoutMs and maxRetries on raw methods', () => {
+  // Against Dollr (the sandbox, with a token it issued): a GET held back, a GET answered 503.
+  let sandbox: Sandbox;
+  let token: string;
+  beforeAll(async () => {
+    sandbox = await startDollr();
+    token = await obtainToken(sandbox);
+  });
+  afterAll(() => sandbox.close());
+  const sandboxed = (options: Partial<DollrClientOptions> = {}) =>
+    createDollrClient({ baseUrl: sandbox.url, auth: token, backoff: FAST_BACKOFF, maxRetries: 0, ...options });
+  const fees = () => sandbox.requests().filter((r) => r.path === '/v1/fees/tiers');
+
   it('GET honours timeoutMs (the client default is 10 s)', async () => {
-    server.handle(() => undefined); // never answers
+    sandbox.inject({ method: 'GET', path: '/v1/fees/tiers', fault: { delayMs: 5_000 } });
     const started = Date.now();
-    const error = await client({ timeoutMs: 10_000 })
+    const error = await sandboxed({ timeoutMs: 10_000 })
       .GET('/v1/fees/tiers', { timeoutMs: 100 })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DollrTimeoutError);
@@ -39,12 +53,13 @@ describe('per-call timeoutMs and maxRetries on raw methods', () => {
   });
 
   it('GET honours maxRetries (503 three times with maxRetries: 2, once with 0)', async () => {
-    server.handle((_req, res) => sendJson(res, 503, { detail: 'busy' }));
-    const c = client({ maxRetries: 0 });
+    sandbox.reset();
+    sandbox.inject({ method: 'GET', path: '/v1/fees/tiers', fault: { status: 503, body: { detail: 'busy' } }, times: 10 });
+    const c = sandboxed({ maxRetries: 0 });
     expect((await c.GET('/v1/fees/tiers', { maxRetries: 2 })).response.status).toBe(503);
-    expect(server.requests).toHaveLength(3);
+    expect(fees()).toHaveLength(3);
     expect((await c.request('get', '/v1/fees/tiers', { maxRetries: 0 })).response.status).toBe(503);
-    expect(server.requests).toHaveLength(4);
+    expect(fees()).toHaveLength(4);
   });
 
   it('refuses a bad per-call value before sending, naming the field', async () => {

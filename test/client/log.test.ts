@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDollrClient, DollrInputError } from '../../src/index.js';
 import type { Logger } from '../../src/index.js';
 import { createLog } from '../../src/core/log.js';
-import { executionResponse, sendJson, startTestServer } from './helpers/server.js';
+import { obtainToken, prepare, sandboxClient, startDollr } from '../reliability/helpers/dollr-sandbox.js';
 import { FAST_BACKOFF, SECRET_CODE, payoutBody } from './helpers/fixtures.js';
 
 function collect(): { logger: Logger; lines: string[] } {
@@ -50,29 +50,28 @@ describe('createLog', () => {
 
 describe('client logging', () => {
   it('logs attempts at debug and reconciliation at info, never a secret or a body', async () => {
-    const server = await startTestServer();
+    // The sandbox as Dollr: the payout lands, the gateway answers 503 (echoing the passcode
+    // code), the lookup finds it. The client holds a token from the sandbox.
+    const sandbox = await startDollr({ settleAfterMs: 600_000, passcode: { code: SECRET_CODE, phone: '231771234567' } });
     try {
-      let posts = 0;
-      server.handle((req, res) => {
-        if (req.method === 'GET') return sendJson(res, 200, executionResponse(req.url.split('/').pop() ?? '', 'PROCESSING'));
-        if (posts++ === 0) return sendJson(res, 503, { detail: `echo ${SECRET_CODE}` });
-        sendJson(res, 200, executionResponse('x'));
-      });
+      const token = await obtainToken(sandbox);
+      const { sessionId, accountId } = await prepare(sandboxClient(sandbox), 'payout');
+      sandbox.inject({ method: 'POST', path: '/v1/executions/payout', fault: { status: 503, processed: true, body: { detail: `echo ${SECRET_CODE}` } } });
       const { logger, lines } = collect();
-      const client = createDollrClient({ baseUrl: server.url, auth: 'tok-LOGSECRET-1', backoff: FAST_BACKOFF, logger, logLevel: 'debug' });
-      const body = payoutBody();
+      const client = createDollrClient({ baseUrl: sandbox.url, auth: token, backoff: FAST_BACKOFF, logger, logLevel: 'debug' });
+      const body = { ...payoutBody(), session_id: String(sessionId), payout_account_id: String(accountId) };
       const { data } = await client.POST('/v1/executions/payout', { body });
-      expect(data?.status).toBe('PROCESSING');
+      expect(data?.status).toBe('PENDING');
       expect(lines).toEqual([
         expect.stringMatching(/^debug dollr: POST \/v1\/executions\/payout -> 503 in \d+ ms \(attempt 1\)$/),
         `info dollr: POST /v1/executions/payout answered 503: outcome unknown; looking up ${body.reference_id}`,
         expect.stringMatching(new RegExp(`^debug dollr: GET /v1/status/payout/${body.reference_id} -> 200 in \\d+ ms \\(lookup 1\\)$`)),
-        `info dollr: ${body.reference_id} landed: PROCESSING, not re-sent`,
+        `info dollr: ${body.reference_id} landed: PENDING, not re-sent`,
       ]);
       const all = lines.join('\n');
-      for (const secret of ['tok-LOGSECRET-1', SECRET_CODE, 'session_id']) expect(all).not.toContain(secret);
+      for (const secret of [token, SECRET_CODE, 'session_id']) expect(all).not.toContain(secret);
     } finally {
-      await server.close();
+      await sandbox.close();
     }
   });
 

@@ -1,14 +1,17 @@
 // Retry behaviour against a real loopback server: what is repeated, what never is.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   DollrApiError,
   DollrConnectionError,
   DollrTimeoutError,
   newReferenceId,
 } from '../../src/index.js';
+import type { DollrClient, DollrClientOptions, PayoutInput, PayoutRequest } from '../../src/index.js';
+import type { Sandbox, SandboxFault } from '../../src/testing/index.js';
+import { TOKEN_PATH, obtainToken, prepare, recorder, sandboxClient, startDollr } from '../reliability/helpers/dollr-sandbox.js';
 import { closedPortUrl, executionResponse, sendJson, startTestServer } from './helpers/server.js';
 import type { TestServer } from './helpers/server.js';
-import { passcode, payoutBody, postUntyped, testClient } from './helpers/fixtures.js';
+import { SECRET_CODE, passcode, payoutBody, postUntyped, testClient } from './helpers/fixtures.js';
 
 let server: TestServer;
 beforeEach(async () => {
@@ -40,169 +43,178 @@ function neverAnswer(): void {
   server.handle(() => undefined); // the socket stays open with no reply
 }
 
-type Step = number | 'reset-before' | 'reset-after' | 'hang';
-
 /**
- * A Dollr-like payout endpoint: the i-th execution POST does `steps[i]` (a status answered
- * without processing, a reset before or after processing, or processing with no answer), later ones
- * are processed and answered 200; a reused reference_id gets 422. Status lookups answer what
- * was processed, 404 otherwise (or `lookups[j]` for the j-th lookup when scripted).
+ * Execution POSTs against Dollr: the sandbox (startSandbox) records executions by reference_id,
+ * answers lookups (404 for an unknown id) and refuses a reused reference_id with 422; each test
+ * injects the faults it needs. Its request log is what reached it; a recording fetch gives the
+ * bytes. The client holds a token obtained beforehand, so the log holds only the calls under test.
  */
-function dollrLike(steps: Step[], lookups: Step[] = []) {
-  const processed = new Map<string, ReturnType<typeof executionResponse>>();
-  let posts = 0;
-  let gets = 0;
-  server.handle((req, res) => {
-    if (req.method === 'GET') {
-      const step = lookups[gets++];
-      if (step === 'hang') return;
-      if (typeof step === 'number') return sendJson(res, step, { detail: `scripted ${step}` });
-      const found = processed.get(decodeURIComponent(req.url.split('/').pop() ?? ''));
-      return found ? sendJson(res, 200, found) : sendJson(res, 404, { detail: 'Not Found' });
-    }
-    const step = steps[posts++];
-    const referenceId = (JSON.parse(req.body) as { reference_id: string }).reference_id;
-    if (step === 'reset-before') return void res.socket?.destroy();
-    if (processed.has(referenceId)) {
-      return sendJson(res, 422, { detail: [{ loc: ['body', 'reference_id'], msg: 'already exists', type: 'value_error' }] });
-    }
-    if (typeof step === 'number') return sendJson(res, step, { detail: `scripted ${step}` });
-    processed.set(referenceId, executionResponse(referenceId));
-    if (step === 'hang') return; // processed, but the answer never comes
-    if (step === 'reset-after') return void res.socket?.destroy();
-    sendJson(res, 200, processed.get(referenceId));
+describe("execution POSTs follow Dollr's recovery rule", () => {
+  let sandbox: Sandbox;
+  let token: string;
+  let setup: DollrClient;
+  beforeAll(async () => {
+    sandbox = await startDollr({ settleAfterMs: 600_000, passcode: { code: SECRET_CODE, phone: '231771234567' } });
+    setup = sandboxClient(sandbox);
   });
-  return processed;
-}
+  afterAll(() => sandbox.close());
+  beforeEach(async () => {
+    sandbox.reset();
+    token = await obtainToken(sandbox);
+  });
 
-const calls = () => server.requests.map((r) => `${r.method} ${r.url.replace(/[\da-f-]{36}$/, '{id}')}`);
-const POST_PAYOUT = 'POST /v1/executions/payout';
-const LOOKUP = 'GET /v1/status/payout/{id}';
+  const client = (options: Partial<DollrClientOptions> = {}) => testClient(sandbox.url, { auth: token, ...options });
+  /** A payout the sandbox can process: a fresh session, the fixtures' passcode. */
+  const newPayout = async (referenceId = newReferenceId()): Promise<PayoutInput> => {
+    const { sessionId, accountId } = await prepare(setup, 'payout');
+    return { sessionId, payoutAccountId: accountId, referenceId, passcode };
+  };
+  const bodyOf = (input: PayoutInput): PayoutRequest => ({
+    session_id: String(input.sessionId),
+    payout_account_id: String(input.payoutAccountId),
+    reference_id: input.referenceId,
+    passcode: input.passcode,
+  });
+  const onPost = (fault: SandboxFault, times = 1) => sandbox.inject({ method: 'POST', path: '/v1/executions/payout', fault, times });
+  const onLookup = (fault: SandboxFault, times = 1) => sandbox.inject({ method: 'GET', path: '/v1/status/payout/{reference_id}', fault, times });
+  const calls = (since = 0) =>
+    sandbox
+      .requests()
+      .slice(since)
+      .filter((r) => r.path !== TOKEN_PATH)
+      .map((r) => `${r.method} ${r.path.replace(/[\da-f-]{36}$/, '{id}')}`);
+  const POST_PAYOUT = 'POST /v1/executions/payout';
+  const LOOKUP = 'GET /v1/status/payout/{id}';
 
-describe('execution POSTs follow Dollr\'s recovery rule', () => {
   it.each([408, 500, 502, 503, 504])('after %i that never landed: looks it up (404), then re-sends the same bytes', async (status) => {
-    dollrLike([status]);
-    const referenceId = newReferenceId();
-    const result = await testClient(server.url).payout({ sessionId: 42, payoutAccountId: 18, referenceId, passcode });
-    expect(result.reference_id).toBe(referenceId);
-    expect(calls()).toEqual([POST_PAYOUT, LOOKUP, POST_PAYOUT]);
-    const [first, , second] = server.requests;
-    expect(second?.body).toBe(first?.body);
-    expect(JSON.parse(second?.body ?? '')).toMatchObject({ session_id: '42', payout_account_id: '18', reference_id: referenceId });
+    const input = await newPayout();
+    onPost({ status });
+    const since = sandbox.requests().length;
+    const rec = recorder();
+    const result = await client({ fetch: rec.fetch }).payout(input);
+    expect(result.reference_id).toBe(input.referenceId);
+    expect(calls(since)).toEqual([POST_PAYOUT, LOOKUP, POST_PAYOUT]);
+    const [first, , second] = rec.sent;
+    expect(second?.body.equals(first?.body ?? Buffer.alloc(0))).toBe(true);
+    expect(JSON.parse(second?.body.toString('utf8') ?? '')).toMatchObject({
+      session_id: String(input.sessionId),
+      payout_account_id: String(input.payoutAccountId),
+      reference_id: input.referenceId,
+    });
+    expect(sandbox.executions().map((e) => [e.referenceId, e.sends])).toEqual([[input.referenceId, 2]]);
   });
 
-  it.each(['reset-after', 'hang'] as const)('after %s of a processed payout: returns the looked-up status, one POST', async (step) => {
-    const processed = dollrLike([step]);
-    const body = payoutBody();
-    const { data, response } = await testClient(server.url, { timeoutMs: 200 }).POST('/v1/executions/payout', { body });
+  it.each([
+    ['reset-after', 'reset-after'],
+    ['hang', { delayMs: 5_000 }],
+  ] as const)('after %s of a processed payout: returns the looked-up status, one POST', async (_name, fault) => {
+    const input = await newPayout();
+    onPost(fault);
+    const since = sandbox.requests().length;
+    const { data, response } = await client({ timeoutMs: 200 }).POST('/v1/executions/payout', { body: bodyOf(input) });
     expect(response.status).toBe(200);
-    expect(data).toEqual(processed.get(body.reference_id));
-    expect(calls()).toEqual([POST_PAYOUT, LOOKUP]);
+    expect(calls(since)).toEqual([POST_PAYOUT, LOOKUP]);
+    expect(data).toEqual(await setup.getExecution('payout', input.referenceId));
   });
 
   it('re-sends after 429 without a lookup (refused, not processed)', async () => {
-    dollrLike([429]);
-    const { response } = await testClient(server.url).POST('/v1/executions/payout', { body: payoutBody() });
+    const input = await newPayout();
+    onPost({ status: 429 });
+    const since = sandbox.requests().length;
+    const { response } = await client().POST('/v1/executions/payout', { body: bodyOf(input) });
     expect(response.status).toBe(200);
-    expect(calls()).toEqual([POST_PAYOUT, POST_PAYOUT]);
+    expect(calls(since)).toEqual([POST_PAYOUT, POST_PAYOUT]);
   });
 
   it('gives up after maxRetries re-sends: DollrApiError with the last status and attempts', async () => {
-    dollrLike([503, 503, 503, 503]);
-    const client = testClient(server.url, { maxRetries: 2 });
-    const referenceId = newReferenceId();
-    const error = await catchError(client.payout({ sessionId: 1, payoutAccountId: 2, referenceId, passcode }));
+    const input = await newPayout();
+    onPost({ status: 503 }, 4);
+    const since = sandbox.requests().length;
+    const error = await catchError(client({ maxRetries: 2 }).payout(input));
     expect(error).toBeInstanceOf(DollrApiError);
     expect((error as DollrApiError).status).toBe(503);
     expect((error as DollrApiError).attempts).toBe(3);
-    expect((error as DollrApiError).referenceId).toBe(referenceId);
+    expect((error as DollrApiError).referenceId).toBe(input.referenceId);
     // Every unknown outcome is looked up, the last one too: a 503 that landed must not read as failed.
-    expect(calls()).toEqual([POST_PAYOUT, LOOKUP, POST_PAYOUT, LOOKUP, POST_PAYOUT, LOOKUP]);
+    expect(calls(since)).toEqual([POST_PAYOUT, LOOKUP, POST_PAYOUT, LOOKUP, POST_PAYOUT, LOOKUP]);
+    expect(sandbox.executions()).toEqual([]);
   });
 
   it('raw client.POST returns the last error response once the lookups prove it never landed', async () => {
-    dollrLike([503, 503, 503]);
-    const client = testClient(server.url, { maxRetries: 1 });
-    const { data, error, response } = await client.POST('/v1/executions/payout', { body: payoutBody() });
+    const input = await newPayout();
+    onPost({ status: 503, body: { detail: 'scripted 503' } }, 3);
+    const since = sandbox.requests().length;
+    const { data, error, response } = await client({ maxRetries: 1 }).POST('/v1/executions/payout', { body: bodyOf(input) });
     expect(data).toBeUndefined();
     expect(error).toEqual({ detail: 'scripted 503' });
     expect(response.status).toBe(503);
-    expect(calls()).toEqual([POST_PAYOUT, LOOKUP, POST_PAYOUT, LOOKUP]);
+    expect(calls(since)).toEqual([POST_PAYOUT, LOOKUP, POST_PAYOUT, LOOKUP]);
   });
 
   it('a timeout whose status cannot be looked up throws DollrTimeoutError: processed unknown, reference id, no re-send', async () => {
-    dollrLike(['hang'], ['hang', 'hang', 'hang']);
-    const client = testClient(server.url, { timeoutMs: 50, maxRetries: 1 });
-    const referenceId = newReferenceId();
-    const error = await catchError(client.payout({ sessionId: 1, payoutAccountId: 2, referenceId, passcode }));
+    const input = await newPayout();
+    onPost({ delayMs: 5_000 });
+    onLookup({ delayMs: 5_000 }, 3);
+    const since = sandbox.requests().length;
+    const error = await catchError(client({ timeoutMs: 50, maxRetries: 1 }).payout(input));
     expect(error).toBeInstanceOf(DollrTimeoutError);
     const timeout = error as DollrTimeoutError;
-    expect(timeout.referenceId).toBe(referenceId);
+    expect(timeout.referenceId).toBe(input.referenceId);
     expect(timeout.attempts).toBe(1);
     expect(timeout.processed).toBe('unknown');
     expect(timeout.message).toMatch(/outcome is unknown: the execution may have been processed\. Look its status up/);
-    expect(calls()).toEqual([POST_PAYOUT, LOOKUP, LOOKUP, LOOKUP]);
+    expect(calls(since)).toEqual([POST_PAYOUT, LOOKUP, LOOKUP, LOOKUP]);
   });
 
   // Issue 15 rule 5: a reset is an unknown outcome; a 404 lookup does not make it `false`
-  // (a late landing stays possible). This row said `processed: false` before.
+  // (a late landing stays possible).
   it('a reset whose lookup says 404, with no retries left, throws DollrConnectionError: processed unknown', async () => {
-    dollrLike(['reset-before']);
-    const referenceId = newReferenceId();
-    const error = await catchError(
-      testClient(server.url, { maxRetries: 0 }).payout({ sessionId: 1, payoutAccountId: 2, referenceId, passcode }),
-    );
+    const input = await newPayout();
+    onPost('reset-before');
+    const since = sandbox.requests().length;
+    const error = await catchError(client({ maxRetries: 0 }).payout(input));
     expect(error).toBeInstanceOf(DollrConnectionError);
-    expect((error as DollrConnectionError).referenceId).toBe(referenceId);
+    expect((error as DollrConnectionError).referenceId).toBe(input.referenceId);
     expect((error as DollrConnectionError).attempts).toBe(1);
     expect((error as DollrConnectionError).processed).toBe('unknown');
     expect((error as Error).message).toMatch(/a late landing is possible/);
-    expect(JSON.stringify(error)).not.toContain('static-token');
-    expect(calls()).toEqual([POST_PAYOUT, LOOKUP]);
+    expect(JSON.stringify(error)).not.toContain(token);
+    expect(calls(since)).toEqual([POST_PAYOUT, LOOKUP]);
   });
 
   it('a re-send refused as a duplicate means an earlier attempt landed: returns its status', async () => {
-    // The first attempt is processed but its answer is lost, and the lookup fails once
-    // before saying 404 (a lagging read): the re-send is refused as a duplicate.
-    const processed = new Map<string, ReturnType<typeof executionResponse>>();
-    let lookups = 0;
-    server.handle((req, res, index) => {
-      if (req.method === 'GET') {
-        const id = decodeURIComponent(req.url.split('/').pop() ?? '');
-        if (lookups++ === 0) return sendJson(res, 404, { detail: 'Not Found' });
-        return sendJson(res, 200, processed.get(id));
-      }
-      const id = (JSON.parse(req.body) as { reference_id: string }).reference_id;
-      if (index === 0) {
-        processed.set(id, executionResponse(id, 'PROCESSING'));
-        return void res.socket?.destroy();
-      }
-      sendJson(res, 422, { detail: [{ loc: ['body', 'reference_id'], msg: 'already exists', type: 'value_error' }] });
-    });
-    const body = payoutBody();
-    const { data } = await testClient(server.url).POST('/v1/executions/payout', { body });
-    expect(data).toEqual(processed.get(body.reference_id));
-    expect(calls()).toEqual([POST_PAYOUT, LOOKUP, POST_PAYOUT, LOOKUP]);
+    // The first attempt is processed but its answer is lost, and the lookup says 404 (a lagging
+    // read): the re-send is refused as a duplicate, and the next lookup finds it.
+    const input = await newPayout();
+    onPost('reset-after');
+    onLookup({ status: 404, body: { detail: 'Not Found' } });
+    const since = sandbox.requests().length;
+    const { data } = await client().POST('/v1/executions/payout', { body: bodyOf(input) });
+    expect(calls(since)).toEqual([POST_PAYOUT, LOOKUP, POST_PAYOUT, LOOKUP]);
+    expect(sandbox.requests().slice(since).map((r) => r.status)).toEqual([null, 404, 422, 200]);
+    expect(data).toEqual(await setup.getExecution('payout', input.referenceId));
   });
 
   it('a first-attempt 422 on reference_id is final and says the id was used before', async () => {
-    const processed = dollrLike([]);
-    const referenceId = newReferenceId();
-    processed.set(referenceId, executionResponse(referenceId));
-    const error = await catchError(testClient(server.url).payout({ sessionId: 1, payoutAccountId: 2, referenceId, passcode }));
+    const input = await newPayout();
+    await setup.payout(input);
+    const since = sandbox.requests().length;
+    const error = await catchError(client().payout(input));
     expect(error).toBeInstanceOf(DollrApiError);
     expect((error as DollrApiError).status).toBe(422);
     expect((error as Error).message).toMatch(/already used by an execution: look it up with getExecution/);
-    expect(calls()).toEqual([POST_PAYOUT]);
+    expect(calls(since)).toEqual([POST_PAYOUT]);
   });
 
   it('never retries other 4xx', async () => {
     for (const status of [400, 403, 404, 409, 422]) {
-      server.requests.length = 0;
-      script([status, status]);
-      const { response } = await testClient(server.url).POST('/v1/executions/payout', { body: payoutBody() });
+      const body = bodyOf(await newPayout());
+      onPost({ status }, 2);
+      const since = sandbox.requests().length;
+      const { response } = await client().POST('/v1/executions/payout', { body });
       expect(response.status).toBe(status);
-      expect(server.requests).toHaveLength(1);
+      expect(calls(since)).toHaveLength(1);
+      sandbox.reset();
     }
   });
 });

@@ -1,12 +1,13 @@
 // Bad input is refused before any byte leaves: through the helpers (createPasscode,
 // serverDevice, createDollrClient, payout()) and through raw `client.POST` of the
-// execution. Each refusal names the field and says how to fix it; the fault server
-// records that no request ever reached it.
-import { describe, expect, it } from 'vitest';
+// execution. Each refusal names the field and says how to fix it; the sandbox's request log
+// shows that no request ever reached it (not even a token request).
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DollrInputError, createDollrClient, createPasscode, newReferenceId, serverDevice } from '../../src/index.js';
 import type { Device, Passcode, PayoutRequest } from '../../src/index.js';
-import { PAYOUT_PATH, useFaultServer } from './helpers/fault-server.js';
-import { executionBody, makeClient, passcode, payoutInput } from './helpers/fixtures.js';
+import type { Sandbox } from '../../src/testing/index.js';
+import { prepare, recorder, sandboxClient, startDollr } from './helpers/dollr-sandbox.js';
+import { executionBody, passcode, payoutInput } from './helpers/fixtures.js';
 import { PASSCODE_CODE, STATIC_TOKEN, createErrorCollector, expectNoSecrets } from './helpers/secrets.js';
 
 const V1_UUID = 'c232ab00-9414-11ec-b3c8-9f6bdeced846';
@@ -19,6 +20,14 @@ const GOOD_DEVICE: Device = {
 };
 
 const errors = createErrorCollector();
+let sandbox: Sandbox;
+beforeAll(async () => {
+  sandbox = await startDollr();
+});
+afterAll(() => sandbox.close());
+beforeEach(() => sandbox.reset());
+/** A client of the sandbox with client credentials: a token request would show in the log too. */
+const makeClient = () => sandboxClient(sandbox);
 
 function expectInputError(error: unknown, field: string, fix: RegExp): void {
   errors.add(error);
@@ -114,7 +123,6 @@ const passcodeCases: PasscodeCase[] = [
   },
 ];
 
-const server = useFaultServer();
 
 describe('bad passcode input is refused before any request', () => {
   describe.each(passcodeCases)('$name', (c) => {
@@ -123,17 +131,17 @@ describe('bad passcode input is refused before any request', () => {
     });
 
     it('by payout() given the same passcode built by hand', async () => {
-      const client = makeClient(server().url);
+      const client = makeClient();
       const error = await client.payout(payoutInput({ passcode: c.byHand() })).then(
         () => undefined,
         (e: unknown) => e,
       );
       expectInputError(error, c.field, c.fix);
-      expect(server().requests).toHaveLength(0);
+      expect(sandbox.requests()).toEqual([]);
     });
 
     it('by raw client.POST of the execution', async () => {
-      const client = makeClient(server().url);
+      const client = makeClient();
       const body: PayoutRequest = {
         session_id: '42',
         payout_account_id: '18',
@@ -144,7 +152,7 @@ describe('bad passcode input is refused before any request', () => {
         () => undefined,
         (e: unknown) => e,
       );
-      expect(server().requests).toHaveLength(0);
+      expect(sandbox.requests()).toEqual([]);
       expectInputError(error, c.field, c.fix);
     });
   });
@@ -158,24 +166,24 @@ describe('a bad reference_id is refused before any request', () => {
   const fix = /version-4 UUID: create it with newReferenceId\(\) and store it before sending/;
 
   it.each(idCases)('$name, via payout()', async ({ referenceId }) => {
-    const client = makeClient(server().url);
+    const client = makeClient();
     const error = await client.payout(payoutInput({ referenceId })).then(
       () => undefined,
       (e: unknown) => e,
     );
     expectInputError(error, 'reference_id', fix);
-    expect(server().requests).toHaveLength(0);
+    expect(sandbox.requests()).toEqual([]);
   });
 
   it.each(idCases)('$name, via raw client.POST', async ({ referenceId }) => {
-    const client = makeClient(server().url);
+    const client = makeClient();
     const body: PayoutRequest = { session_id: '42', payout_account_id: '18', reference_id: referenceId, passcode: passcode() };
     const error = await client.POST('/v1/executions/payout', { body }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expectInputError(error, 'reference_id', fix);
-    expect(server().requests).toHaveLength(0);
+    expect(sandbox.requests()).toEqual([]);
   });
 });
 
@@ -184,35 +192,35 @@ describe('execute() refuses bad input before any request, for every kind', () =>
   const fix = /version-4 UUID: create it with newReferenceId\(\) and store it before sending/;
 
   it.each(kinds)('%s: a reference_id that is not a v4 UUID', async (kind) => {
-    const client = makeClient(server().url);
+    const client = makeClient();
     const body = { ...executionBody(kind), reference_id: V1_UUID };
     const error = await client.execute(kind, body).then(
       () => undefined,
       (e: unknown) => e,
     );
     expectInputError(error, 'reference_id', fix);
-    expect(server().requests).toHaveLength(0);
+    expect(sandbox.requests()).toEqual([]);
   });
 
   it('payout: an incomplete passcode (no code)', async () => {
-    const client = makeClient(server().url);
+    const client = makeClient();
     const body = { ...executionBody('payout'), passcode: handPasscode({ code: '' }) };
     const error = await client.execute('payout', body).then(
       () => undefined,
       (e: unknown) => e,
     );
     expectInputError(error, 'passcode.token.code', /passcode\.token\.code must be a non-empty string/);
-    expect(server().requests).toHaveLength(0);
+    expect(sandbox.requests()).toEqual([]);
   });
 
   it('an unknown kind', async () => {
-    const client = makeClient(server().url);
+    const client = makeClient();
     const error = await client.execute('withdrawal' as 'payout', executionBody('payout')).then(
       () => undefined,
       (e: unknown) => e,
     );
     expectInputError(error, 'kind', /collection, payout, transfer, refund/);
-    expect(server().requests).toHaveLength(0);
+    expect(sandbox.requests()).toEqual([]);
   });
 });
 
@@ -220,25 +228,28 @@ describe('an http: non-loopback baseUrl is refused', () => {
   it('when the client is created, so nothing can be sent', () => {
     const error = thrownBy(() => createDollrClient({ baseUrl: 'http://api.heydollr.app', auth: STATIC_TOKEN }));
     expectInputError(error, 'baseUrl', /use https, or set allowInsecureHttp: true/);
-    expect(server().requests).toHaveLength(0);
+    expect(sandbox.requests()).toEqual([]);
   });
 
   it('while http: on loopback (this suite) is accepted', () => {
-    expect(() => createDollrClient({ baseUrl: server().url, auth: STATIC_TOKEN })).not.toThrow();
+    expect(() => createDollrClient({ baseUrl: sandbox.url, auth: STATIC_TOKEN })).not.toThrow();
   });
 });
 
 describe('numeric ids', () => {
   it('are accepted by payout() and sent as strings', async () => {
-    const client = makeClient(server().url);
-    const input = payoutInput({ sessionId: 4242, payoutAccountId: 1818 });
+    const { sessionId, accountId } = await prepare(sandboxClient(sandbox), 'payout');
+    const rec = recorder();
+    const client = sandboxClient(sandbox, { fetch: rec.fetch });
+    const input = payoutInput({ sessionId, payoutAccountId: accountId });
     await expect(client.payout(input)).resolves.toMatchObject({ reference_id: input.referenceId });
-    const [sent] = server().on(PAYOUT_PATH);
-    expect(server().on(PAYOUT_PATH)).toHaveLength(1);
-    const body = JSON.parse(sent?.body.toString('utf8') ?? 'null') as Record<string, unknown>;
-    expect(body.session_id).toBe('4242');
-    expect(body.payout_account_id).toBe('1818');
-    expect(sent?.body.toString('utf8')).toContain('"session_id":"4242","payout_account_id":"1818"');
+    const posts = rec.sent.filter((r) => r.path === '/v1/executions/payout');
+    expect(posts).toHaveLength(1);
+    expect(sandbox.executions().map((e) => e.sends)).toEqual([1]);
+    const body = JSON.parse(posts[0]?.body.toString('utf8') ?? 'null') as Record<string, unknown>;
+    expect(body.session_id).toBe(String(sessionId));
+    expect(body.payout_account_id).toBe(String(accountId));
+    expect(posts[0]?.body.toString('utf8')).toContain(`"session_id":"${sessionId}","payout_account_id":"${accountId}"`);
   });
 
   it('are a compile-time error on raw client.POST (the typed body wants strings)', () => {

@@ -1,34 +1,37 @@
 // Fault matrix: Dollr's recovery rule under every fault, for each of the four kinds, through
 // `client.execute(kind, body)`, `client.payout()` (payout only) and raw `client.POST`, against
-// a loopback server that behaves like Dollr (helpers/fault-server.ts: records executions by
-// reference_id, answers status lookups, 404 for unknown ids, 422 for a reused reference_id).
+// the project's sandbox (startSandbox: records executions by reference_id, answers status
+// lookups, 404 for unknown ids, 422 for a reused reference_id), faults injected per row.
 //
-// Each row states the exchange the server must see, in order (`POST 503`, `GET 404`, ...:
-// execution POSTs and status lookups with what each was answered), how many times the server
-// processed the reference_id (never more than once), how many POSTs arrived after it had
-// landed (0, except where the row seeds a reused id), and the result on each surface. Every
-// execution POST must carry the byte-identical body the caller built.
-import { describe, expect, it } from 'vitest';
+// Each row states the exchange the client saw, in order (`POST 503`, `GET 404`, ...: execution
+// POSTs and status lookups with what each got), checked against the sandbox's request log (the
+// same requests in the same order, the same answers); how many executions the sandbox recorded
+// for the reference_id (never more than one); how many POSTs arrived after it had landed (0,
+// except where the row landed it before the call); and the result on each surface. Every
+// execution POST must carry the byte-identical body the caller built (a recording `fetch`).
+//
+// Rows that only wait on real time (a timeout, a Retry-After) run on a few targets: which action
+// follows which outcome is a pure decision, covered row by row by test/client/decide.test.ts
+// (docs/recovery.md's table); the socket row proves the wait and the exchange for its kind of fault.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DollrApiError, DollrConnectionError, DollrTimeoutError, newReferenceId } from '../../src/index.js';
-import type { DollrClient, ExecutionBody, ExecutionKind, PayoutInput } from '../../src/index.js';
+import type { DollrClient, ExecutionBody, ExecutionKind } from '../../src/index.js';
+import type { Sandbox, SandboxRequest } from '../../src/testing/index.js';
 import {
   KINDS,
-  RESET_AFTER,
-  RESET_BEFORE,
   TOKEN_PATH,
+  bodyFor,
   executionPath,
-  processedLate,
-  processedThen,
-  startFaultServer,
-  status,
+  payoutInputFor,
+  prepare,
+  recorder,
+  sandboxClient,
+  startDollr,
   statusPath,
-  useFaultServer,
-} from './helpers/fault-server.js';
-import type { FaultServer, Kind } from './helpers/fault-server.js';
-import { executionBody, expectedBody, makeClient, passcode } from './helpers/fixtures.js';
-import { refusedThenOpened } from './helpers/refused-port.js';
-import type { AuthKind } from './helpers/fixtures.js';
-import { PASSCODE_CODE, createErrorCollector, expectNoSecrets } from './helpers/secrets.js';
+} from './helpers/dollr-sandbox.js';
+import type { Kind, Prepared, Recorder, Sent } from './helpers/dollr-sandbox.js';
+import { refuseFirst } from './helpers/refused-port.js';
+import { PASSCODE_CODE, createErrorCollector, expectNoSecrets, renderings } from './helpers/secrets.js';
 
 type Surface = 'execute()' | 'payout()' | 'raw POST' | 'request()' | 'raw POST + middleware';
 
@@ -47,14 +50,21 @@ interface RawResult {
 }
 
 interface Context extends Target {
-  server: FaultServer;
+  sandbox: Sandbox;
+  prepared: Prepared;
   referenceId: string;
-  /** Values a plan chose that the checks need (e.g. a Retry-After date). */
+  postPath: `/v1/executions/${Kind}`;
+  lookupPath: `/v1/status/${Kind}/${string}`;
+  /** The client's side of the exchange. */
+  recorded: Recorder;
+  /** Values a row's setup chose that the checks need (e.g. a Retry-After date). */
   notes: Record<string, number>;
+  /** True when the row's setup landed the reference_id before the call. */
+  landedBefore?: boolean;
 }
 
 type Expected =
-  /** Resolves with the ExecutionResponse the server recorded for this reference_id. */
+  /** Resolves with the ExecutionResponse the sandbox answers for this reference_id. */
   | { resolves: true }
   /** execute()/payout() throw DollrApiError with this status; raw POST returns `{ error, response }`. */
   | { api: number }
@@ -63,25 +73,30 @@ type Expected =
 
 interface Row {
   name: string;
-  auth?: AuthKind;
   timeoutMs?: number;
-  /** Sets the plans (and seeds) for this row. */
-  setup: (ctx: Context) => void;
-  /** Execution POSTs and status lookups in arrival order, with the answer each got ('reset', '-' for none). */
+  /** Injects this row's faults (and lands a reused id). */
+  setup: (ctx: Context) => void | Promise<void>;
+  /** Execution POSTs and status lookups in order, with what the client got ('reset', '-' for its own timeout). */
   exchange: string[];
-  /** Times the server processed the reference_id (never more than 1). */
+  /** Executions the sandbox recorded for the reference_id (never more than 1). */
   processed: 0 | 1;
-  /** POSTs refused because the reference_id had already landed. Default 0. */
+  /** POSTs that arrived after the reference_id had landed (refused as duplicates). Default 0. */
   duplicates?: number;
   expected: Expected;
   check?: (outcome: Outcome, ctx: Context) => void;
-  /** Limit the row to some surfaces (slow rows). Default: all. */
-  surfaces?: Surface[];
+  /** Limit the row to some targets (rows that wait on real time). Default: every target. */
+  only?: Target[];
+  /** Run on the sandbox whose executions settle at once (for a FAILED outcome). Default: they stay PENDING. */
+  settled?: boolean;
 }
 
 const MAX_RETRIES = 2;
 const TIMEOUT_MS = 600;
 const SLOW_MS = 2_000;
+/** Enough for every retry of a row: faults that must hit every attempt. */
+const ALWAYS = 10;
+/** The client's lookup budget per call: a lookup fault that hits every lookup of the call, and not the check after it. */
+const LOOKUPS = 3;
 
 /** A whole second 1 to 2 s ahead, as an HTTP-date (IMF-fixdate). */
 const httpDateAhead = (): number => Math.ceil(Date.now() / 1000) * 1000 + 1000;
@@ -98,53 +113,52 @@ const validation422 = {
   ],
 };
 
+const onPost = (ctx: Context, fault: Parameters<Sandbox['inject']>[0]['fault'], times = 1): void =>
+  ctx.sandbox.inject({ method: 'POST', path: ctx.postPath, fault, times });
+const onLookup = (ctx: Context, fault: Parameters<Sandbox['inject']>[0]['fault'], times = 1): void =>
+  ctx.sandbox.inject({ method: 'GET', path: ctx.lookupPath, fault, times });
+
 const rows: Row[] = [
   {
     name: 'processed, then the connection resets: looked up, found, not re-sent',
-    setup: ({ server }) => {
-      server.plan = (_req, nth) => (nth === 0 ? RESET_AFTER : undefined);
-    },
+    setup: (ctx) => onPost(ctx, 'reset-after'),
     exchange: ['POST reset', 'GET 200'],
     processed: 1,
     expected: { resolves: true },
   },
   {
     name: 'processed, then 503: looked up, found, not re-sent',
-    setup: ({ server }) => {
-      server.plan = (_req, nth) => (nth === 0 ? processedThen(503, { detail: 'unavailable' }) : undefined);
-    },
+    setup: (ctx) => onPost(ctx, { status: 503, processed: true }),
     exchange: ['POST 503', 'GET 200'],
     processed: 1,
     expected: { resolves: true },
   },
   {
     name: 'processed, then the answer is slower than timeoutMs: looked up after the timeout, found',
+    only: [
+      { kind: 'payout', surface: 'execute()' },
+      { kind: 'collection', surface: 'raw POST' },
+    ],
     timeoutMs: TIMEOUT_MS,
-    setup: ({ server }) => {
-      server.plan = (_req, nth) => (nth === 0 ? processedLate(SLOW_MS) : undefined);
-    },
+    setup: (ctx) => onPost(ctx, { delayMs: SLOW_MS }),
     exchange: ['POST -', 'GET 200'],
     processed: 1,
     expected: { resolves: true },
-    check: (_outcome, { server, kind, referenceId }) => {
-      const [post] = server.on(executionPath(kind));
-      const [lookup] = server.on(statusPath(kind, referenceId));
-      // The lookup followed the per-attempt timeout (TIMEOUT_MS), not the slow reply (SLOW_MS). The
-      // timer starts when the POST leaves the client, a little before it arrives: 100 ms slack.
-      const gap = (lookup?.arrivedAtMono ?? 0) - (post?.arrivedAtMono ?? 0);
+    check: (_outcome, { recorded, postPath, lookupPath }) => {
+      const post = recorded.sent.find((r) => r.path === postPath);
+      const lookup = recorded.sent.find((r) => r.path === lookupPath);
+      // The lookup followed the per-attempt timeout (TIMEOUT_MS), not the slow reply (SLOW_MS).
+      const gap = (lookup?.at ?? 0) - (post?.at ?? 0);
       expect(gap).toBeGreaterThanOrEqual(TIMEOUT_MS - 100);
       expect(gap).toBeLessThan(SLOW_MS);
     },
   },
   {
     name: 'processed, then reset; the lookup says FAILED: resolves with FAILED (an outcome), not re-sent',
-    setup: ({ server, referenceId }) => {
-      server.plan = (_req, nth) => (nth === 0 ? RESET_AFTER : undefined);
-      server.lookupPlan = () => {
-        const recorded = server.executions.get(referenceId);
-        if (recorded) Object.assign(recorded.response, { status: 'FAILED', wallet_message: 'Insufficient balance in the merchant wallet' });
-        return undefined;
-      };
+    settled: true,
+    setup: (ctx) => {
+      ctx.sandbox.setOutcome(ctx.referenceId, { status: 'FAILED', message: 'Insufficient balance in the merchant wallet' });
+      onPost(ctx, 'reset-after');
     },
     exchange: ['POST reset', 'GET 200'],
     processed: 1,
@@ -156,27 +170,23 @@ const rows: Row[] = [
   },
   {
     name: 'reset before processing: status 404, then one identical re-send',
-    setup: ({ server }) => {
-      server.plan = (_req, nth) => (nth === 0 ? RESET_BEFORE : undefined);
-    },
+    setup: (ctx) => onPost(ctx, 'reset-before'),
     exchange: ['POST reset', 'GET 404', 'POST 200'],
     processed: 1,
     expected: { resolves: true },
   },
   {
     name: '503 before processing: status 404, then one identical re-send',
-    setup: ({ server }) => {
-      server.plan = (_req, nth) => (nth === 0 ? status(503, { detail: 'unavailable' }) : undefined);
-    },
+    setup: (ctx) => onPost(ctx, { status: 503, body: { detail: 'unavailable' } }),
     exchange: ['POST 503', 'GET 404', 'POST 200'],
     processed: 1,
     expected: { resolves: true },
   },
   {
     name: 'lookup answering 503 once, then found',
-    setup: ({ server }) => {
-      server.plan = (_req, nth) => (nth === 0 ? RESET_AFTER : undefined);
-      server.lookupPlan = (_req, nth) => (nth === 0 ? status(503, { detail: 'unavailable' }) : undefined);
+    setup: (ctx) => {
+      onPost(ctx, 'reset-after');
+      onLookup(ctx, { status: 503 });
     },
     exchange: ['POST reset', 'GET 503', 'GET 200'],
     processed: 1,
@@ -184,9 +194,9 @@ const rows: Row[] = [
   },
   {
     name: 'lookup connection reset once, then found',
-    setup: ({ server }) => {
-      server.plan = (_req, nth) => (nth === 0 ? processedThen(502, { detail: 'bad gateway' }) : undefined);
-      server.lookupPlan = (_req, nth) => (nth === 0 ? RESET_BEFORE : undefined);
+    setup: (ctx) => {
+      onPost(ctx, { status: 502, processed: true });
+      onLookup(ctx, 'reset-before');
     },
     exchange: ['POST 502', 'GET reset', 'GET 200'],
     processed: 1,
@@ -194,24 +204,28 @@ const rows: Row[] = [
   },
   {
     name: 'lookup answering 429 with Retry-After: 1: looked up again no sooner, then found',
-    surfaces: ['execute()', 'payout()'],
-    setup: ({ server }) => {
-      server.plan = (_req, nth) => (nth === 0 ? RESET_AFTER : undefined);
-      server.lookupPlan = (_req, nth) => (nth === 0 ? status(429, { detail: 'slow down' }, { 'retry-after': '1' }) : undefined);
+    only: [
+      { kind: 'payout', surface: 'payout()' },
+      { kind: 'refund', surface: 'execute()' },
+    ],
+    setup: (ctx) => {
+      onPost(ctx, 'reset-after');
+      onLookup(ctx, { status: 429, retryAfter: 1 });
     },
     exchange: ['POST reset', 'GET 429', 'GET 200'],
     processed: 1,
     expected: { resolves: true },
-    check: (_outcome, { server, kind, referenceId }) => {
-      const [first, second] = server.on(statusPath(kind, referenceId));
-      expect((second?.arrivedAtMono ?? 0) - (first?.arrivedAtMono ?? 0)).toBeGreaterThanOrEqual(998);
+    check: (_outcome, { recorded, lookupPath }) => {
+      const [first, second] = recorded.sent.filter((r) => r.path === lookupPath);
+      // The client starts waiting once the 429 reached it, after it left: the full second between sends.
+      expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(998);
     },
   },
   {
     name: 'landed, but the status lookup lagged (404): the re-send is refused as a duplicate, looked up again, found',
-    setup: ({ server }) => {
-      server.plan = (_req, nth) => (nth === 0 ? processedThen(504, { detail: 'gateway timeout' }) : undefined);
-      server.lookupPlan = (_req, nth) => (nth === 0 ? status(404, { detail: 'Not Found' }) : undefined);
+    setup: (ctx) => {
+      onPost(ctx, { status: 504, processed: true });
+      onLookup(ctx, { status: 404, body: { detail: 'Not Found' } });
     },
     exchange: ['POST 504', 'GET 404', 'POST 422', 'GET 200'],
     processed: 1,
@@ -220,9 +234,9 @@ const rows: Row[] = [
   },
   {
     name: 'budget spent: processed, then every lookup fails (outcome unknown)',
-    setup: ({ server }) => {
-      server.plan = () => RESET_AFTER;
-      server.lookupPlan = () => status(503, { detail: 'unavailable' });
+    setup: (ctx) => {
+      onPost(ctx, 'reset-after', ALWAYS);
+      onLookup(ctx, { status: 503 }, LOOKUPS);
     },
     exchange: ['POST reset', 'GET 503', 'GET 503', 'GET 503'],
     processed: 1,
@@ -230,10 +244,14 @@ const rows: Row[] = [
   },
   {
     name: 'budget spent: processed, then the POST and every lookup time out (outcome unknown)',
+    only: [
+      { kind: 'transfer', surface: 'execute()' },
+      { kind: 'payout', surface: 'raw POST' },
+    ],
     timeoutMs: TIMEOUT_MS,
-    setup: ({ server }) => {
-      server.plan = () => processedLate(SLOW_MS);
-      server.lookupPlan = () => ({ kind: 'process', delayMs: SLOW_MS });
+    setup: (ctx) => {
+      onPost(ctx, { delayMs: SLOW_MS }, ALWAYS);
+      onLookup(ctx, { delayMs: SLOW_MS }, LOOKUPS);
     },
     exchange: ['POST -', 'GET -', 'GET -', 'GET -'],
     processed: 1,
@@ -241,17 +259,16 @@ const rows: Row[] = [
   },
   {
     name: 'budget spent: never landed, 503 before processing on every attempt',
-    setup: ({ server }) => {
-      server.plan = () => status(503, { detail: 'unavailable' });
-    },
+    setup: (ctx) => onPost(ctx, { status: 503 }, ALWAYS),
     exchange: ['POST 503', 'GET 404', 'POST 503', 'GET 404', 'POST 503', 'GET 404'],
     processed: 0,
     expected: { api: 503 },
   },
   {
     name: 'one budget for every re-send: a 429, then 503s before processing (404 each time) spend maxRetries: 2',
-    setup: ({ server }) => {
-      server.plan = (_req, nth) => (nth === 0 ? status(429, { detail: 'slow down' }, { 'retry-after': '0' }) : status(503, { detail: 'unavailable' }));
+    setup: (ctx) => {
+      onPost(ctx, { status: 429, retryAfter: 0 });
+      onPost(ctx, { status: 503 }, ALWAYS);
     },
     exchange: ['POST 429', 'POST 503', 'GET 404', 'POST 503', 'GET 404'],
     processed: 0,
@@ -259,19 +276,21 @@ const rows: Row[] = [
   },
   {
     name: 'budget spent: never landed, reset before processing on every attempt',
-    setup: ({ server }) => {
-      server.plan = () => RESET_BEFORE;
-    },
+    setup: (ctx) => onPost(ctx, 'reset-before', ALWAYS),
     exchange: ['POST reset', 'GET 404', 'POST reset', 'GET 404', 'POST reset', 'GET 404'],
     processed: 0,
     // Issue 15 rule 5: a reset is an unknown outcome, and 404 lookups do not prove it cannot
-    // still land, so `'unknown'` (this row said `false` before).
+    // still land, so `'unknown'`.
     expected: { thrown: DollrConnectionError, processed: 'unknown' },
   },
   {
     name: 'first attempt refused 422 on reference_id (reused id): final, no lookup',
-    setup: ({ server, kind, referenceId }) => {
-      server.seed(kind, referenceId, 'COMPLETED');
+    setup: async (ctx) => {
+      // An earlier call landed this reference_id (its session is spent: the reuse is refused on
+      // the id first); the row's call is the reuse.
+      const earlier = sandboxClient(ctx.sandbox, { maxRetries: 0 });
+      await earlier.execute(ctx.kind, bodyFor(ctx.prepared, ctx.referenceId) as ExecutionBody<typeof ctx.kind>);
+      ctx.landedBefore = true;
     },
     exchange: ['POST 422'],
     processed: 1,
@@ -289,9 +308,7 @@ const rows: Row[] = [
   },
   {
     name: '422 validation error: final, no lookup',
-    setup: ({ server }) => {
-      server.plan = () => status(422, validation422);
-    },
+    setup: (ctx) => onPost(ctx, { status: 422, body: validation422 }, ALWAYS),
     exchange: ['POST 422'],
     processed: 0,
     expected: { api: 422 },
@@ -309,64 +326,60 @@ const rows: Row[] = [
     },
   },
   {
+    // The request id on a 403 (`x-request-id`, for a support ticket) is checked in
+    // test/client/client.test.ts and test/client/errors.test.ts: a sandbox `{ status }` fault sends no extra headers.
     name: '403 (merchant not fully verified): final, no lookup',
-    setup: ({ server }) => {
-      server.plan = () => status(403, { detail: 'Merchant account is not fully verified' }, { 'x-request-id': 'req-403-7781' });
-    },
+    setup: (ctx) => onPost(ctx, { status: 403, body: { detail: 'Merchant account is not fully verified' } }, ALWAYS),
     exchange: ['POST 403'],
     processed: 0,
     expected: { api: 403 },
     check: (outcome, ctx) => {
-      if (!isRaw(ctx.surface)) {
-        expect((outcome as { error: Error }).error.message).toContain('Merchant account is not fully verified');
-        // The server's request id, for a support ticket.
-        expect((outcome as { error: DollrApiError }).error.requestId).toBe('req-403-7781');
-      }
+      if (!isRaw(ctx.surface)) expect((outcome as { error: Error }).error.message).toContain('Merchant account is not fully verified');
     },
   },
   {
     name: '429 with Retry-After: 1: re-sent no sooner, no lookup',
-    setup: ({ server }) => {
-      server.plan = (_req, nth) => (nth === 0 ? status(429, { detail: 'slow down' }, { 'retry-after': '1' }) : undefined);
-    },
+    only: [
+      { kind: 'collection', surface: 'execute()' },
+      { kind: 'refund', surface: 'raw POST' },
+    ],
+    setup: (ctx) => onPost(ctx, { status: 429, retryAfter: 1 }),
     exchange: ['POST 429', 'POST 200'],
     processed: 1,
     expected: { resolves: true },
-    check: (_outcome, { server, kind }) => {
-      const [first, second] = server.on(executionPath(kind));
+    check: (_outcome, { recorded, postPath }) => {
+      const [first, second] = recorded.sent.filter((r) => r.path === postPath);
       // The client starts waiting only once the 429 reached it: at least the full second
-      // between arrivals (2 ms slack for timer rounding).
-      const waited = (second?.arrivedAtMono ?? 0) - (first?.arrivedAtMono ?? 0);
+      // between sends (2 ms slack for timer rounding).
+      const waited = (second?.at ?? 0) - (first?.at ?? 0);
       expect(waited).toBeGreaterThanOrEqual(998);
       expect(waited).toBeLessThan(10_000);
     },
   },
   {
     name: '429 with Retry-After as an HTTP-date: re-sent no sooner than that date',
-    surfaces: ['payout()', 'raw POST', 'request()', 'raw POST + middleware'],
+    only: [
+      { kind: 'payout', surface: 'payout()' },
+      { kind: 'transfer', surface: 'raw POST + middleware' },
+    ],
     setup: (ctx) => {
-      ctx.server.plan = (_req, nth) => {
-        if (nth > 0) return undefined;
-        ctx.notes.retryAt = httpDateAhead();
-        return status(429, { detail: 'slow down' }, { 'retry-after': new Date(ctx.notes.retryAt).toUTCString() });
-      };
+      ctx.notes.retryAt = httpDateAhead();
+      onPost(ctx, { status: 429, retryAfter: new Date(ctx.notes.retryAt).toUTCString() });
     },
     exchange: ['POST 429', 'POST 200'],
     processed: 1,
     expected: { resolves: true },
-    check: (_outcome, { server, kind, notes }) => {
-      const second = server.on(executionPath(kind))[1];
+    check: (_outcome, { recorded, postPath, notes }) => {
+      const second = recorded.sent.filter((r) => r.path === postPath)[1];
       const retryAt = notes.retryAt ?? Number.NaN;
-      // Not before the date the server named (2 ms slack: wall clock vs timer rounding).
-      expect(second?.arrivedAt).toBeGreaterThanOrEqual(retryAt - 2);
-      expect(second?.arrivedAt).toBeLessThan(retryAt + 10_000);
+      // Not sent before the date the server named (2 ms slack: wall clock vs timer rounding).
+      expect(second?.atWall).toBeGreaterThanOrEqual(retryAt - 2);
+      expect(second?.atWall).toBeLessThan(retryAt + 10_000);
     },
   },
   {
     name: '429 with Retry-After above maxRetryAfterMs: handed back, never re-sent sooner than asked',
-    setup: ({ server }) => {
-      server.plan = () => status(429, { detail: 'slow down' }, { 'retry-after': '3600' });
-    },
+    setup: (ctx) => onPost(ctx, { status: 429, retryAfter: 3600 }, ALWAYS),
     exchange: ['POST 429'],
     processed: 0,
     expected: { api: 429 },
@@ -376,32 +389,28 @@ const rows: Row[] = [
   },
   {
     name: '401 then 200 (client credentials: one token renewal, one re-send, no lookup)',
-    auth: 'credentials',
-    setup: ({ server }) => {
-      server.plan = (req, nth) => (nth === 0 || !server.isValidBearer(req.headers) ? status(401, { detail: 'Could not validate credentials' }) : undefined);
-    },
+    setup: (ctx) => onPost(ctx, { status: 401, body: { detail: 'Could not validate credentials' } }),
     exchange: ['POST 401', 'POST 200'],
     processed: 1,
     expected: { resolves: true },
-    check: (_outcome, { server, kind }) => {
-      expect(server.on(TOKEN_PATH)).toHaveLength(2);
-      const [first, second] = server.on(executionPath(kind));
-      expect(first?.headers.authorization).toBe(`Bearer ${server.grants[0]?.access_token}`);
-      expect(second?.headers.authorization).toBe(`Bearer ${server.grants[1]?.access_token}`);
+    check: (_outcome, { recorded, postPath }) => {
+      expect(recorded.sent.filter((r) => r.path === TOKEN_PATH)).toHaveLength(2);
+      expect(recorded.tokens).toHaveLength(2);
+      expect(recorded.tokens[0]).not.toBe(recorded.tokens[1]);
+      const [first, second] = recorded.sent.filter((r) => r.path === postPath);
+      expect(first?.headers.get('authorization')).toBe(`Bearer ${recorded.tokens[0]}`);
+      expect(second?.headers.get('authorization')).toBe(`Bearer ${recorded.tokens[1]}`);
     },
   },
   {
     name: '401 on every attempt (client credentials): one renewal, then the 401 is final',
-    auth: 'credentials',
-    setup: ({ server }) => {
-      server.plan = () => status(401, { detail: 'Could not validate credentials' });
-    },
+    setup: (ctx) => onPost(ctx, { status: 401, body: { detail: 'Could not validate credentials' } }, ALWAYS),
     exchange: ['POST 401', 'POST 401'],
     processed: 0,
     expected: { api: 401 },
     check: (outcome, ctx) => {
       if (!isRaw(ctx.surface)) expect((outcome as { error: Error }).error.message).toContain('Could not validate credentials');
-      expect(ctx.server.on(TOKEN_PATH)).toHaveLength(2);
+      expect(ctx.recorded.sent.filter((r) => r.path === TOKEN_PATH)).toHaveLength(2);
     },
   },
 ];
@@ -416,6 +425,9 @@ const targets: Target[] = KINDS.flatMap((kind): Target[] => [
   // one's bytes): checked on one kind.
   ...(kind === 'transfer' ? [{ kind, surface: 'raw POST + middleware' as const }] : []),
 ]);
+
+const runsOn = (row: Row, target: Target): boolean =>
+  row.only === undefined || row.only.some((t) => t.kind === target.kind && t.surface === target.surface);
 
 /** Surfaces that hand back openapi-fetch's `{ data, error, response }` instead of throwing on HTTP errors. */
 const isRaw = (surface: Surface): boolean => surface === 'raw POST' || surface === 'request()' || surface === 'raw POST + middleware';
@@ -433,12 +445,13 @@ function rawPost<K extends ExecutionKind>(client: DollrClient, kind: K, body: Ex
 }
 
 /** Starts the call on `surface`; returns the promise and the exact body it sends. */
-function call(client: DollrClient, { kind, surface }: Target, referenceId: string): { sent: unknown; promise: Promise<unknown> } {
+function call(client: DollrClient, ctx: Context): { sent: unknown; promise: Promise<unknown> } {
+  const { kind, surface, prepared, referenceId } = ctx;
+  const body = bodyFor(prepared, referenceId) as ExecutionBody<typeof kind>;
   if (surface === 'payout()') {
-    const input: PayoutInput = { sessionId: 42, payoutAccountId: 18, referenceId, passcode: passcode() };
-    return { sent: expectedBody(input), promise: client.payout(input) };
+    // payout() sends the same bytes as the payout body built by hand (ids as strings, documented key order).
+    return { sent: body, promise: client.payout(payoutInputFor(prepared, referenceId)) };
   }
-  const body = executionBody(kind, referenceId);
   if (surface === 'raw POST + middleware') {
     client.use({
       async onRequest({ request }) {
@@ -449,22 +462,21 @@ function call(client: DollrClient, { kind, surface }: Target, referenceId: strin
     });
     return { sent: body, promise: rawPost(client, kind, body) };
   }
-  if (surface === 'request()') return { sent: body, promise: client.request('POST', '/v1/executions/payout', { body: executionBody('payout', referenceId) }) };
+  if (surface === 'request()') return { sent: body, promise: client.request('POST', '/v1/executions/payout', { body: body as ExecutionBody<'payout'> }) };
   return { sent: body, promise: surface === 'raw POST' ? rawPost(client, kind, body) : client.execute(kind, body) };
 }
 
-function checkResult(expected: Expected, outcome: Outcome, ctx: Context, posts: number): void {
-  const recorded = ctx.server.executions.get(ctx.referenceId)?.response;
+function checkResult(expected: Expected, outcome: Outcome, ctx: Context, posts: number, answered: unknown): void {
   if ('resolves' in expected) {
     if (outcome.threw) throw new Error(`expected a result, got ${String(outcome.error)}`);
-    expect(recorded).toMatchObject({ reference_id: ctx.referenceId, operation_type: ctx.kind.toUpperCase() });
+    expect(answered).toMatchObject({ reference_id: ctx.referenceId, operation_type: ctx.kind.toUpperCase() });
     if (isRaw(ctx.surface)) {
       const raw = outcome.value as RawResult;
       expect(raw.error).toBeUndefined();
       expect(raw.response.status).toBe(200);
-      expect(raw.data).toEqual(recorded);
+      expect(raw.data).toEqual(answered);
     } else {
-      expect(outcome.value).toEqual(recorded);
+      expect(outcome.value).toEqual(answered);
     }
     return;
   }
@@ -502,152 +514,231 @@ function checkResult(expected: Expected, outcome: Outcome, ctx: Context, posts: 
   }
 }
 
+/** A request-log label that processes the request (the execution lands even if the answer is lost). */
+const processingFault = (fault: string | null): boolean =>
+  fault !== null && (fault === 'reset-after' || fault.endsWith(' processed') || fault.startsWith('delay') || fault === 'stall' || fault === 'truncate' || fault.startsWith('drip'));
+
+/** The client's view `POST 503` / `GET reset` / `POST -` of one request. */
+function label(sent: Sent, ctx: Context): string {
+  const what = sent.path === ctx.postPath && sent.method === 'POST' ? 'POST' : sent.path === ctx.lookupPath && sent.method === 'GET' ? 'GET' : `${sent.method} ${sent.path}`;
+  return `${what} ${sent.got ?? '?'}`;
+}
+
+/** The sandbox saw the same requests, in the same order, and answered what the client got. */
+function checkLog(log: SandboxRequest[], sent: Sent[]): void {
+  expect(log.map((r) => `${r.method} ${r.path}`)).toEqual(sent.map((r) => `${r.method} ${r.path}`));
+  log.forEach((entry, i) => {
+    const got = sent[i]?.got;
+    if (typeof got === 'number') expect(entry.status).toBe(got);
+    else if (got === 'reset') expect(entry.status).toBeNull();
+    // The client gave up first: the sandbox was still holding the answer back.
+    else expect(entry.fault).toMatch(/^delay/);
+  });
+}
+
 const errors = createErrorCollector();
-const server = useFaultServer();
+/** Every token the sandbox issued to a client of this file: none may show in an error. */
+const issuedTokens: string[] = [];
+// Executions stay PENDING for the file's duration, so a 200 answer and a later lookup agree;
+// `settled` settles them at once, so an outcome set with setOutcome shows on the first lookup.
+let sandbox: Sandbox;
+let settled: Sandbox;
+let setupClient: DollrClient;
+let settledClient: DollrClient;
+
+beforeAll(async () => {
+  [sandbox, settled] = await Promise.all([startDollr({ settleAfterMs: 600_000 }), startDollr({ settleAfterMs: 0 })]);
+  setupClient = sandboxClient(sandbox);
+  settledClient = sandboxClient(settled);
+});
+afterAll(() => Promise.all([sandbox.close(), settled.close()]));
+beforeEach(() => {
+  sandbox.reset();
+  settled.reset();
+});
+
+async function newContext(target: Target, useSettled = false): Promise<Context> {
+  const on = useSettled ? settled : sandbox;
+  const prepared = await prepare(useSettled ? settledClient : setupClient, target.kind);
+  const referenceId = newReferenceId();
+  return {
+    ...target,
+    sandbox: on,
+    prepared,
+    referenceId,
+    postPath: executionPath(target.kind),
+    lookupPath: statusPath(target.kind, referenceId),
+    recorded: recorder(),
+    notes: {},
+  };
+}
 
 describe.each(targets)('fault matrix: $kind via $surface', (target) => {
-  const applicable = rows.filter((row) => row.surfaces === undefined || row.surfaces.includes(target.surface));
-  it.each(applicable)('$name', async (row) => {
-    const ctx: Context = { ...target, server: server(), referenceId: newReferenceId(), notes: {} };
-    row.setup(ctx);
-    const client = makeClient(ctx.server.url, row.auth ?? 'static', {
+  for (const row of rows.filter((r) => runsOn(r, target))) it(row.name, async () => {
+    const ctx = await newContext(target, row.settled);
+    const { sandbox: on } = ctx;
+    await row.setup(ctx);
+    const mark = on.requests().length;
+    const client = sandboxClient(on, {
       maxRetries: MAX_RETRIES,
+      fetch: ctx.recorded.fetch,
       ...(row.timeoutMs !== undefined && { timeoutMs: row.timeoutMs }),
     });
-    const { sent, promise } = call(client, target, ctx.referenceId);
+    const { sent, promise } = call(client, ctx);
     const outcome: Outcome = await promise.then(
       (value) => ({ threw: false as const, value }),
       (error: unknown) => ({ threw: true as const, error: errors.add(error) }),
     );
+    issuedTokens.push(...ctx.recorded.tokens);
 
-    const postPath = executionPath(ctx.kind);
-    const lookupPath = statusPath(ctx.kind, ctx.referenceId);
-    const seen = ctx.server.requests.filter((r) => r.path !== TOKEN_PATH);
-    // Nothing but this execution's POSTs and its own status lookups, in the row's order.
-    expect(seen.map((r) => `${r.path === postPath ? 'POST' : r.path === lookupPath ? 'GET' : r.path} ${r.answered ?? '-'}`)).toEqual(row.exchange);
-    expect(seen.map((r) => r.method)).toEqual(row.exchange.map((e) => e.split(' ')[0]));
+    // Nothing but this execution's POSTs and its own status lookups, in the row's order: as the
+    // client saw them, and as the sandbox logged them.
+    const seen = ctx.recorded.sent.filter((r) => r.path !== TOKEN_PATH);
+    expect(seen.map((r) => label(r, ctx))).toEqual(row.exchange);
+    const log = on.requests().slice(mark);
+    checkLog(log.filter((r) => r.path !== TOKEN_PATH), seen);
+    expect(log.filter((r) => r.path === TOKEN_PATH)).toHaveLength(ctx.recorded.sent.filter((r) => r.path === TOKEN_PATH).length);
+    // A reset-before cuts the request before its body is read: no reference_id to log.
+    for (const entry of log.filter((r) => r.path !== TOKEN_PATH)) expect(entry.referenceId).toBe(entry.fault === 'reset-before' ? null : ctx.referenceId);
 
     // Every execution POST carried exactly the bytes the caller built: re-sends are byte-identical.
     const expectedBytes = Buffer.from(JSON.stringify(sent), 'utf8');
-    const posts = ctx.server.on(postPath);
+    const posts = seen.filter((r) => r.path === ctx.postPath);
     for (const post of posts) {
       expect(post.body.equals(expectedBytes)).toBe(true);
-      expect(post.headers['content-type']).toMatch(/^application\/json/);
-      expect(post.headers.authorization).toMatch(/^Bearer tok-SECRET-/);
-      if (target.surface === 'raw POST + middleware') expect(post.headers['x-trace']).toBe('matrix');
+      expect(post.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(ctx.recorded.tokens.map((t) => `Bearer ${t}`)).toContain(post.headers.get('authorization'));
+      if (target.surface === 'raw POST + middleware') expect(post.headers.get('x-trace')).toBe('matrix');
     }
-    for (const lookup of ctx.server.on(lookupPath)) {
+    for (const lookup of seen.filter((r) => r.path === ctx.lookupPath)) {
       expect(lookup.body.length).toBe(0);
-      expect(lookup.headers.authorization).toMatch(/^Bearer tok-SECRET-/);
+      expect(ctx.recorded.tokens.map((t) => `Bearer ${t}`)).toContain(lookup.headers.get('authorization'));
     }
 
-    // The server processed this reference_id at most once, and nothing was re-sent after it landed.
-    expect(ctx.server.processedCount(ctx.referenceId)).toBe(row.processed);
-    expect(ctx.server.processedCount(ctx.referenceId)).toBeLessThanOrEqual(1);
-    expect(ctx.server.duplicates.get(ctx.referenceId) ?? 0).toBe(row.duplicates ?? 0);
+    // The sandbox recorded this reference_id at most once, and nothing was re-sent after it landed.
+    const recorded = on.executions().filter((e) => e.referenceId === ctx.referenceId);
+    expect(recorded).toHaveLength(row.processed);
+    const postLog = log.filter((r) => r.path === ctx.postPath);
+    const landedAt = ctx.landedBefore ? -1 : postLog.findIndex((r) => (r.fault === null && r.status === 200) || processingFault(r.fault));
+    const afterLanding = landedAt === -1 && !ctx.landedBefore ? [] : postLog.slice(landedAt + 1);
+    expect(afterLanding).toHaveLength(row.duplicates ?? 0);
+    for (const duplicate of afterLanding) expect(duplicate.status).toBe(422);
+    if (recorded[0]) {
+      // Sends: every POST with the id that passed authentication and validation (a reset-before cuts it first).
+      expect(recorded[0].sends).toBe((ctx.landedBefore ? 1 : 0) + postLog.filter((r) => r.fault !== 'reset-before').length);
+    }
 
-    checkResult(row.expected, outcome, ctx, posts.length);
+    const answered = row.processed === 1 ? await (row.settled ? settledClient : setupClient).getExecution(ctx.kind, ctx.referenceId) : null;
+    checkResult(row.expected, outcome, ctx, posts.length, answered);
     row.check?.(outcome, ctx);
   });
 });
 
 describe('per-call RequestOptions on execute(), payout() and getExecution()', () => {
-  const answers = (s: FaultServer) => s.requests.map((r) => `${r.method} ${r.answered ?? '-'}`);
+  const answers = (r: Recorder) => r.sent.filter((s) => s.path !== TOKEN_PATH).map((s) => `${s.method} ${s.got ?? '-'}`);
 
   it('maxRetries: 0 on the call: never landed after a 503, not re-sent, DollrApiError 503', async () => {
-    const s = server();
-    s.plan = () => status(503, { detail: 'unavailable' });
-    const body = executionBody('transfer');
-    const error = await errors.rejection(makeClient(s.url).execute('transfer', body, { maxRetries: 0 }));
-    expect(answers(s)).toEqual(['POST 503', 'GET 404']);
+    const ctx = await newContext({ kind: 'transfer', surface: 'execute()' });
+    onPost(ctx, { status: 503 }, ALWAYS);
+    const body = bodyFor(ctx.prepared, ctx.referenceId) as ExecutionBody<'transfer'>;
+    const error = await errors.rejection(sandboxClient(sandbox, { fetch: ctx.recorded.fetch }).execute('transfer', body, { maxRetries: 0 }));
+    issuedTokens.push(...ctx.recorded.tokens);
+    expect(answers(ctx.recorded)).toEqual(['POST 503', 'GET 404']);
     expect(error).toBeInstanceOf(DollrApiError);
     expect((error as DollrApiError).status).toBe(503);
     expect((error as DollrApiError).attempts).toBe(1);
     expect((error as DollrApiError).referenceId).toBe(body.reference_id);
-    expect(s.processedCount(body.reference_id)).toBe(0);
+    expect(sandbox.executions()).toEqual([]);
   });
 
   it('timeoutMs on the call: processed, answer too slow, looked up after the per-call timeout and found', async () => {
-    const s = server();
-    s.plan = () => processedLate(SLOW_MS);
-    const input: PayoutInput = { sessionId: 42, payoutAccountId: 18, referenceId: newReferenceId(), passcode: passcode() };
-    const result = await makeClient(s.url, 'static', { timeoutMs: 10_000 }).payout(input, { timeoutMs: TIMEOUT_MS });
-    expect(result).toEqual(s.executions.get(input.referenceId)?.response);
-    const [post, lookup] = s.requests;
-    expect(answers(s)).toEqual(['POST -', 'GET 200']);
-    expect((lookup?.arrivedAtMono ?? 0) - (post?.arrivedAtMono ?? 0)).toBeLessThan(SLOW_MS);
-    expect(s.processedCount(input.referenceId)).toBe(1);
+    const ctx = await newContext({ kind: 'payout', surface: 'payout()' });
+    onPost(ctx, { delayMs: SLOW_MS });
+    const client = sandboxClient(sandbox, { timeoutMs: 10_000, fetch: ctx.recorded.fetch });
+    const result = await client.payout(payoutInputFor(ctx.prepared, ctx.referenceId), { timeoutMs: TIMEOUT_MS });
+    expect(result).toEqual(await setupClient.getExecution('payout', ctx.referenceId));
+    expect(answers(ctx.recorded)).toEqual(['POST -', 'GET 200']);
+    const [post, lookup] = ctx.recorded.sent.filter((s) => s.path !== TOKEN_PATH);
+    expect((lookup?.at ?? 0) - (post?.at ?? 0)).toBeLessThan(SLOW_MS);
+    expect(sandbox.executions().filter((e) => e.referenceId === ctx.referenceId)).toHaveLength(1);
   });
 
   it('signal on the call: aborting while the status lookup is pending rejects with the reason, never re-sent', async () => {
-    const s = server();
-    s.plan = () => RESET_AFTER;
-    s.lookupPlan = () => processedLate(5_000);
-    const body = executionBody('refund');
+    const ctx = await newContext({ kind: 'refund', surface: 'execute()' });
+    onPost(ctx, 'reset-after');
+    onLookup(ctx, { delayMs: 5_000 });
     const controller = new AbortController();
     const reason = new Error('caller gave up');
-    const pending = makeClient(s.url).execute('refund', body, { signal: controller.signal });
-    for (let i = 0; i < 200 && s.on(statusPath('refund', body.reference_id)).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const body = bodyFor(ctx.prepared, ctx.referenceId) as ExecutionBody<'refund'>;
+    const pending = sandboxClient(sandbox, { fetch: ctx.recorded.fetch }).execute('refund', body, { signal: controller.signal });
+    const lookups = (): SandboxRequest[] => sandbox.requests().filter((r) => r.method === 'GET' && r.referenceId === ctx.referenceId);
+    for (let i = 0; i < 200 && lookups().length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
-    expect(s.on(executionPath('refund'))).toHaveLength(1);
-    expect(s.on(statusPath('refund', body.reference_id))).toHaveLength(1);
-    expect(s.processedCount(body.reference_id)).toBe(1);
+    expect(sandbox.requests().filter((r) => r.method === 'POST' && r.path === ctx.postPath)).toHaveLength(1);
+    expect(lookups()).toHaveLength(1);
+    expect(sandbox.executions().filter((e) => e.referenceId === ctx.referenceId)).toHaveLength(1);
   });
 
   it('getExecution: the recorded execution, null when not found, a 503 retried by default but not with maxRetries: 0', async () => {
-    const s = server();
-    const client = makeClient(s.url);
-    const landed = newReferenceId();
-    const recorded = s.seed('collection', landed, 'PROCESSING');
-    await expect(client.getExecution('collection', landed)).resolves.toEqual(recorded.response);
+    const ctx = await newContext({ kind: 'collection', surface: 'execute()' }, true);
+    const landed = ctx.referenceId;
+    const sent = await settledClient.execute('collection', bodyFor(ctx.prepared, landed) as ExecutionBody<'collection'>);
+    const rec = recorder();
+    const client = sandboxClient(settled, { fetch: rec.fetch });
+    await expect(client.getExecution('collection', landed)).resolves.toEqual({ ...sent, status: 'COMPLETED', provider_transaction_id: expect.any(String) as unknown, gateway_message: 'Successful' });
     await expect(client.getExecution('collection', newReferenceId())).resolves.toBeNull();
     // Kinds do not mix: the collection is not a payout.
     await expect(client.getExecution('payout', landed)).resolves.toBeNull();
 
-    s.reset();
-    s.seed('collection', landed, 'COMPLETED');
-    s.lookupPlan = (_req, nth) => (nth === 0 ? status(503, { detail: 'unavailable' }) : undefined);
+    rec.sent.length = 0;
+    onLookup(ctx, { status: 503 });
     await expect(client.getExecution('collection', landed)).resolves.toMatchObject({ status: 'COMPLETED' });
-    expect(answers(s)).toEqual(['GET 503', 'GET 200']);
+    expect(answers(rec)).toEqual(['GET 503', 'GET 200']);
 
-    s.reset();
-    s.seed('collection', landed, 'COMPLETED');
-    s.lookupPlan = () => status(503, { detail: 'unavailable' });
+    rec.sent.length = 0;
+    onLookup(ctx, { status: 503 }, ALWAYS);
     const error = await errors.rejection(client.getExecution('collection', landed, { maxRetries: 0 }));
+    issuedTokens.push(...rec.tokens);
     expect(error).toBeInstanceOf(DollrApiError);
     expect((error as DollrApiError).status).toBe(503);
-    expect(answers(s)).toEqual(['GET 503']);
+    expect(answers(rec)).toEqual(['GET 503']);
   });
 });
 
 describe('connection refused (the execution provably never left)', () => {
-  it.each(KINDS)('%s: re-sent with the same bytes, without a lookup, once the server is up', async (kind) => {
-    // Attempt 1 meets a closed port; a fault server opened on that port after the refusal
-    // must then receive exactly one POST, and no status lookup.
-    const refused = await refusedThenOpened(startFaultServer);
-    const client = makeClient(refused.url, 'static', { fetch: refused.fetch, backoff: { initialDelayMs: 20, maxDelayMs: 50 } });
-    const body = executionBody(kind);
-    try {
-      const result = await client.execute(kind, body);
-      const late = await refused.opened();
-      if (!late) throw new Error('the first attempt was not refused');
-      expect(refused.calls).toBe(2);
-      expect(late.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`POST ${executionPath(kind)}`]);
-      expect(late.requests[0]?.body.equals(Buffer.from(JSON.stringify(body)))).toBe(true);
-      expect(late.processedCount(body.reference_id)).toBe(1);
-      expect(result).toEqual(late.executions.get(body.reference_id)?.response);
-    } finally {
-      await (await refused.opened())?.close();
-    }
+  it.each(KINDS)('%s: re-sent with the same bytes, without a lookup', async (kind) => {
+    // The client's first execution POST is sent to a loopback port nobody listens on (a real
+    // refusal from the OS); every other request goes to the sandbox, which must then receive
+    // exactly one POST, and no status lookup.
+    const ctx = await newContext({ kind, surface: 'execute()' });
+    const refused = await refuseFirst('POST', ctx.postPath);
+    const client = sandboxClient(sandbox, { backoff: { initialDelayMs: 20, maxDelayMs: 50 }, fetch: refused.fetch });
+    const attempts = refused.attempts;
+    const body = bodyFor(ctx.prepared, ctx.referenceId) as ExecutionBody<typeof kind>;
+    const result = await client.execute(kind, body);
+    expect(attempts.map((a) => a.refused)).toEqual([true, false]);
+    for (const attempt of attempts) expect(attempt.body.equals(Buffer.from(JSON.stringify(body)))).toBe(true);
+    const log = sandbox.requests().filter((r) => r.referenceId === ctx.referenceId);
+    expect(log.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`POST ${executionPath(kind)} 200`]);
+    const [execution] = sandbox.executions().filter((e) => e.referenceId === ctx.referenceId);
+    expect(execution?.sends).toBe(1);
+    expect(result).toEqual(await setupClient.getExecution(kind, ctx.referenceId));
   });
 });
 
 describe('errors from the fault matrix', () => {
   it('carry no passcode code, client secret or token in any rendering', () => {
-    // Per kind: execute() throws in 3 connection-error rows + 7 API-error rows, raw POST in the
-    // 3 connection-error rows; payout() as execute().
-    // Plus request() and middleware as raw POST, and the 2 errors of the per-call tests.
-    expectNoSecrets(errors.errors, KINDS.length * (10 + 3) + 10 + 3 + 3 + 2);
+    // Every row that throws on its surface: connection errors on every surface, API errors on
+    // execute() and payout(); plus the 2 errors of the per-call tests.
+    const throwing = targets.flatMap((target) =>
+      rows.filter((row) => runsOn(row, target) && ('thrown' in row.expected || ('api' in row.expected && !isRaw(target.surface)))),
+    );
+    expectNoSecrets(errors.errors, throwing.length + 2);
+    expect(issuedTokens.length).toBeGreaterThan(0);
+    const leaks = errors.errors.flatMap((error, i) =>
+      Object.entries(renderings(error)).flatMap(([how, text]) => issuedTokens.filter((t) => text.includes(t)).map(() => `error #${i} leaks a token via ${how}`)),
+    );
+    expect(leaks).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DollrApiError, DollrError, DollrWaitTimeoutError, createDollrClient, isFinalStatus, newReferenceId } from '../../src/index.js';
 import type { DollrClient, ExecutionResponse } from '../../src/index.js';
-import { executionResponse } from './helpers/fault-server.js';
+import { executionResponse } from './helpers/fixtures.js';
 import { STATIC_TOKEN } from './helpers/secrets.js';
 
 const BASE_URL = 'http://127.0.0.1:9';

@@ -1,5 +1,10 @@
-// A scriptable node:http server on 127.0.0.1 for fault and token tests. Each test installs
-// a handler; every request is recorded (method, url, headers, raw body) for assertions.
+// A raw node:http server on 127.0.0.1, NOT a Dollr: tests that need Dollr (executions recorded,
+// lookups, duplicates, faults) use the sandbox (test/reliability/helpers/dollr-sandbox.ts).
+// This one stays for what no server claiming to be Dollr does or shows: handing back every
+// request as it arrived (headers, user agent, literal body bytes) for the test to read;
+// issuing the exact tokens a test names (tok-A, tok-B) under a faked clock, or refusing all
+// but one; answering under a gateway path prefix; scripted answers to paths outside the spec;
+// sockets held open with no answer. Each test installs a handler; every request is recorded.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 

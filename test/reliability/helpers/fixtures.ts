@@ -59,3 +59,19 @@ export function executionBody<K extends ExecutionKind>(kind: K, referenceId = ne
   };
   return bodies[kind];
 }
+
+/** A valid ExecutionResponse of `kind` for `referenceId`, for scripted answers (no server). */
+export function executionResponse(kind: ExecutionKind, referenceId: string, executionStatus = 'PENDING'): Record<string, unknown> {
+  return {
+    reference_id: referenceId,
+    provider_transaction_id: null,
+    status: executionStatus,
+    payer_amount: 10,
+    payer_currency: 'USD',
+    payee_amount: 1900,
+    payee_currency: 'LRD',
+    operation_type: kind.toUpperCase(),
+    gateway_message: null,
+    wallet_message: null,
+  };
+}

@@ -1,9 +1,9 @@
-// A connection refused for real: a loopback port nobody listens on, and a `fetch` that opens a
-// server on that port once the first attempt has been refused. The proof that the client re-sent
-// after the refusal is what that late server receives; `calls` counts every fetch call.
+// A connection refused for real: a loopback port nobody listens on, and a `fetch` that sends
+// the first request a test picks to that port (the OS refuses it), everything else where it
+// was going. The server behind the client (the sandbox) then shows what the client did after
+// the refusal: re-sent it or not, and with which bytes.
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { FaultServer } from './fault-server.js';
 
 /** A loopback port nobody listens on (bound, then released). */
 export async function closedPort(): Promise<number> {
@@ -14,34 +14,27 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-export interface RefusedThenOpened {
-  url: string;
+export interface RefusedFirst {
   fetch: typeof fetch;
-  /** fetch calls made so far. */
-  readonly calls: number;
-  /** The server opened after the first refusal (undefined if nothing was ever refused). */
-  opened(): Promise<FaultServer | undefined>;
+  /** Every request that matched, in order: whether it was sent to the closed port, and its bytes. */
+  readonly attempts: { refused: boolean; body: Buffer }[];
 }
 
-export async function refusedThenOpened(start: (port: number) => Promise<FaultServer>): Promise<RefusedThenOpened> {
+/** A fetch that sends the first request matching `method` and `path` to a closed port. */
+export async function refuseFirst(method: string, path: string): Promise<RefusedFirst> {
   const port = await closedPort();
-  let opened: Promise<FaultServer> | undefined;
-  let calls = 0;
+  const attempts: { refused: boolean; body: Buffer }[] = [];
   return {
-    url: `http://127.0.0.1:${port}`,
+    attempts,
     fetch: async (input, init) => {
-      calls++;
-      try {
-        return await fetch(input, init);
-      } catch (error) {
-        opened ??= start(port);
-        await opened;
-        throw error;
-      }
+      const request = new Request(input, init);
+      const url = new URL(request.url);
+      if (request.method !== method || url.pathname !== path) return fetch(request);
+      const body = Buffer.from(await request.arrayBuffer());
+      const refused = attempts.length === 0;
+      if (refused) url.port = String(port);
+      attempts.push({ refused, body });
+      return fetch(url, { method, headers: request.headers, body, signal: request.signal, redirect: request.redirect });
     },
-    get calls() {
-      return calls;
-    },
-    opened: async () => opened,
   };
 }

@@ -2,15 +2,17 @@
 // check that none of those errors carries a secret in any form a user could log.
 import { inspect } from 'node:util';
 import { expect } from 'vitest';
-import { STATIC_TOKEN, TOKEN_PREFIX } from './fault-server.js';
 
-export { STATIC_TOKEN };
+/** Tokens the suites' own servers issue all start with this, so a leak of any of them is caught. */
+export const TOKEN_PREFIX = 'tok-SECRET-';
+/** A bearer token for clients that never reach a server that checks it (closed ports, scripted fetches). */
+export const STATIC_TOKEN = `${TOKEN_PREFIX}static-5530`;
 
 export const PASSCODE_CODE = 'pc-SECRET-4821';
 export const CLIENT_SECRET = 'cs-SECRET-9917';
 export const CLIENT_ID = 'client-id-reliability';
 
-/** Every literal secret; tokens issued by the fault server all start with TOKEN_PREFIX. */
+/** Every literal secret; tokens issued by the suites' hostile servers all start with TOKEN_PREFIX. */
 export const SECRETS = [PASSCODE_CODE, CLIENT_SECRET, STATIC_TOKEN, TOKEN_PREFIX] as const;
 
 export interface ErrorCollector {
