@@ -14,7 +14,8 @@ import { createDollrClient, DollrApiError, DollrConnectionError, DollrError, Dol
 import type { DollrClient, DollrClientOptions, Logger } from '../../src/index.js';
 import { drip, execution, json, redirect, referenceOf, silence, stall, startHostileServer, text, truncate } from './helpers/hostile-server.js';
 import type { Handler, HostileServer, Seen } from './helpers/hostile-server.js';
-import { TOKEN_PATH, TOKEN_PREFIX } from './helpers/fault-server.js';
+import { TOKEN_PATH } from './helpers/dollr-sandbox.js';
+import { TOKEN_PREFIX } from './helpers/secrets.js';
 import { payoutInput } from './helpers/fixtures.js';
 import { CLIENT_ID, CLIENT_SECRET, SECRETS, STATIC_TOKEN, createErrorCollector, expectNoSecrets } from './helpers/secrets.js';
 
