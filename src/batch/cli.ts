@@ -12,11 +12,9 @@ import { parseArgs } from 'node:util';
 import { jsonProgress, ttyProgress } from './progress.js';
 import { formatProblem, readBatchCsv } from './rows.js';
 import type { PayoutRow } from './rows.js';
-import { runBatch, summarize } from './runner.js';
+import { batchReport, batchStatus, runBatch } from './runner.js';
 import type { RunSummary } from './runner.js';
-import { DEFAULT_DB, openSql } from './sql.js';
-import { BatchStore } from './store.js';
-import { toReportCsv } from './report.js';
+import { DEFAULT_DB } from './sql.js';
 import { exceeds, totalsByCurrency } from './totals.js';
 
 const HELP = `Usage: dollr-payouts <command> <file.csv> [options]
@@ -127,21 +125,15 @@ async function main(argv: string[]): Promise<number> {
   if (batch.trim() === '') throw new UsageError('--batch must not be empty');
 
   if (command === 'status' || command === 'report') {
-    const sql = await openSql(db);
-    try {
-      const store = await BatchStore.open(sql, batch);
-      if (command === 'report') {
-        process.stdout.write(toReportCsv(await store.rows()));
-        return 0;
-      }
-      const summary = await summarize(store);
-      for (const [state, n] of Object.entries(summary.counts)) console.log(`${state.padEnd(13)} ${n}`);
-      if (summary.needsReview.length > 0) console.log(`needs review: ${summary.needsReview.join(', ')}`);
-      if (summary.rejected.length > 0) console.log(`rejected: ${summary.rejected.join(', ')}`);
+    if (command === 'report') {
+      process.stdout.write(await batchReport(db, batch));
       return 0;
-    } finally {
-      await sql.close();
     }
+    const summary = await batchStatus(db, batch);
+    for (const [state, n] of Object.entries(summary.counts)) console.log(`${state.padEnd(13)} ${n}`);
+    if (summary.needsReview.length > 0) console.log(`needs review: ${summary.needsReview.join(', ')}`);
+    if (summary.rejected.length > 0) console.log(`rejected: ${summary.rejected.join(', ')}`);
+    return 0;
   }
 
   const { rows, problems } = readRows(file);

@@ -1,22 +1,18 @@
 /**
  * dollr-client/batch: pay many recipients from rows, crash-safe, on one machine (embedded
  * PGlite) or a fleet sharing Postgres. Node only. The CLI (`dollr-payouts`) is a thin layer over
- * `runBatch`. Needs the optional peers @electric-sql/pglite (embedded) or pg (postgres://).
+ * these functions. Needs the optional peers @electric-sql/pglite (embedded) or pg (postgres://).
+ * Exports only what a program needs: the machine, the store and the SQL helpers stay inside.
  */
-export { runBatch, openBatch, summarize } from './runner.js';
-export type { RunOptions, RunSummary, RowEvent } from './runner.js';
-export { readBatchCsv, checkRow, checkRows, formatProblem, normalizePhone, COLUMNS } from './rows.js';
-export type { PayoutRow, Recipient, RowProblem } from './rows.js';
-export { decide, apply, FINAL_STATES, END_STATES } from './machine.js';
-export type { RowState, RowFacts, Step, Outcome, Budget } from './machine.js';
-export { BatchStore, ChangedRowsError, MAX_LEASE_MS } from './store.js';
-export type { StoredRow } from './store.js';
-export { openSql, DEFAULT_DB } from './sql.js';
-export type { Sql } from './sql.js';
-export { sqlTokenStore, sharedPause } from './token-store.js';
-export type { SqlTokenStoreOptions, SharedPause } from './token-store.js';
-export { memoryTokenStore } from '../core/token-store.js';
-export type { TokenStore, SharedToken } from '../core/token-store.js';
+export { runBatch, batchStatus, batchReport } from './runner.js';
+export type { RunOptions, RunSummary, RowEvent, BatchPasscode, LoadedRow } from './runner.js';
+export { readBatchCsv, checkRows } from './rows.js';
+export type { PayoutRow, Recipient, RowProblem, RowCandidate, CheckedRows } from './rows.js';
+export type { RowState } from './machine.js';
+export { ChangedRowsError } from './store.js';
+export { openSql } from './sql.js';
+export type { Sql, Queryable } from './sql.js';
+export { sqlTokenStore } from './token-store.js';
+export type { SqlTokenStore, SqlTokenStoreOptions } from './token-store.js';
 export { totalsByCurrency } from './totals.js';
-export { toReportCsv } from './report.js';
-export { isCurrency } from '../core/currencies.js';
+export type { CurrencyTotal } from './totals.js';

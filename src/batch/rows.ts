@@ -7,25 +7,61 @@ import { parseCsv, CsvSyntaxError } from './csv.js';
 import { isCurrency } from '../core/currencies.js';
 
 /** The recipient: an existing payout account, or a phone (+ name) to create one for. */
-export type Recipient = { payoutAccountId: string } | { phone: string; name: string; provider?: string };
+export type Recipient =
+  | {
+      /** An existing PAYOUT payment account at Dollr. */
+      payoutAccountId: string;
+    }
+  | {
+      /** 8 to 15 digits, no `+` or spaces. */
+      phone: string;
+      /** The recipient's name, for the party and the account. */
+      name: string;
+      /** Dollr's provider name (`MTN_MOMO_LBR`); when absent, detected from the phone. */
+      provider?: string;
+    };
 
+/** One payout: who gets how much. Build it with `readBatchCsv` or `checkRows`, which enforce the rules. */
 export interface PayoutRow {
   /** The merchant's own id, unique within the batch. */
   rowId: string;
   /** Positive decimal string as written (no float rounding before Dollr sees it). */
   amount: string;
+  /** Three upper-case letters of ISO 4217, e.g. `USD`. */
   currency: string;
+  /** Who is paid. */
   recipient: Recipient;
+  /** The merchant's note: kept in the store, not sent. */
   note?: string;
   /** File line (1-based; header is 1), or the position for rows built in code. */
   line: number;
 }
 
+/** A bad row; printed as `line N: <problem>`. */
 export interface RowProblem {
+  /** File line, 1-based, the header being line 1. */
   line: number;
+  /** What is wrong, naming the field. */
   problem: string;
 }
 
+/** A row's fields by column name (`row_id`, `amount`, `currency`, `payout_account_id`, `phone`, `name`, `provider`, `note`). */
+export interface RowCandidate {
+  /** Field values by column name; missing or blank fields count as absent. */
+  fields: Partial<Record<string, string>>;
+  /** Its line (or position), used in problems. */
+  line: number;
+}
+
+/** Checked rows: the good ones, and every problem; refuse the batch if there is any problem. */
+export interface CheckedRows {
+  /** The rows that met every rule. */
+  rows: PayoutRow[];
+  /** Every bad row, sorted by line. */
+  problems: RowProblem[];
+}
+
+/** The columns a batch file may have. */
 export const COLUMNS = ['row_id', 'amount', 'currency', 'payout_account_id', 'phone', 'name', 'provider', 'note'] as const;
 
 const AMOUNT = /^(?:\d+(?:\.\d+)?|\.\d+)$/;
@@ -33,6 +69,7 @@ const PHONE = /^\d{8,15}$/;
 const ACCOUNT_ID = /^\d+$/;
 const PROVIDER = /^[A-Z][A-Z0-9_]*$/;
 
+/** `line N: <problem>`. */
 export const formatProblem = ({ line, problem }: RowProblem): string => `line ${line}: ${problem}`;
 
 /** A phone as Dollr takes it: a leading `+` and spaces dropped; undefined unless 8 to 15 digits remain. */
@@ -80,7 +117,7 @@ export function checkRow(fields: Partial<Record<string, string>>, line: number):
 }
 
 /** Rows of a whole batch: duplicates of a row_id are problems on every line after the first. */
-export function checkRows(candidates: { fields: Partial<Record<string, string>>; line: number }[]): { rows: PayoutRow[]; problems: RowProblem[] } {
+export function checkRows(candidates: RowCandidate[]): CheckedRows {
   const rows: PayoutRow[] = [];
   const problems: RowProblem[] = [];
   const firstLine = new Map<string, number>();
@@ -100,7 +137,7 @@ export function checkRows(candidates: { fields: Partial<Record<string, string>>;
 }
 
 /** A CSV file's text to rows, or every problem in it, each with its line. */
-export function readBatchCsv(text: string): { rows: PayoutRow[]; problems: RowProblem[] } {
+export function readBatchCsv(text: string): CheckedRows {
   let records;
   try {
     records = parseCsv(text);

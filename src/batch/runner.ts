@@ -24,28 +24,57 @@ import type { Sql } from './sql.js';
 import { BatchStore, LeaseLostError, MAX_LEASE_MS } from './store.js';
 import type { StoredRow } from './store.js';
 import { localPause, sharedPause, sqlTokenStore } from './token-store.js';
+import { toReportCsv } from './report.js';
 import { memoryTokenStore } from '../core/token-store.js';
 
 /** One change of a row's state, as `--json` prints it. */
 export interface RowEvent {
+  /** The row's `row_id`. */
   row_id: string;
+  /** The state the row just entered. */
   state: RowState;
+  /** The row's reference id at Dollr; null before it is minted. */
   reference_id?: string | null;
+  /** Dollr's provider transaction id, in end states only (null when Dollr gave none). */
   provider_transaction_id?: string | null;
+  /** In end states: Dollr's message for FAILED, its refusal for REJECTED, the reason for NEEDS_REVIEW; else null. */
   message?: string | null;
 }
 
+/** The merchant passcode the runner builds for every execution. */
+export interface BatchPasscode {
+  /** The merchant's passcode: a secret, never logged. */
+  code: string;
+  /** The merchant's phone (give this or `userId`). */
+  phone?: string;
+  /** The merchant's user id (give this or `phone`). */
+  userId?: string;
+  /** This server's IP for the passcode's device block. Default `127.0.0.1`. */
+  clientIp?: string;
+}
+
+/** A row as the store holds it when the run starts. */
+export interface LoadedRow {
+  /** The row's `row_id`. */
+  rowId: string;
+  /** Its recorded state (`NEW` unless the batch is resumed). */
+  state: RowState;
+}
+
+/** What `runBatch` is given. */
 export interface RunOptions {
-  /** Batch name: workers that agree on it share the work. */
+  /** Batch name: workers that agree on it share the work; a batch that has state is resumed. */
   batch: string;
+  /** The rows, checked (from `readBatchCsv` or `checkRows`); rows new to the batch are added. */
   rows: PayoutRow[];
-  /** A directory (embedded PGlite) or a `postgres://` URL. */
+  /** A directory (embedded PGlite, one process at a time) or a `postgres://` URL (a fleet). */
   db: string;
+  /** Dollr's API origin. Default `https://api.heydollr.app`. */
   baseUrl?: string;
   /** Client credentials (shared through the database by the whole fleet) or a token. */
   auth: DollrAuth;
   /** The merchant passcode (code and phone or user id) and the server's IP for the device block. */
-  passcode: { code: string; phone?: string; userId?: string; clientIp?: string };
+  passcode: BatchPasscode;
   /** Rows worked at once by this process. Default 8. */
   concurrency?: number;
   /** Lease length in ms, at most 30000 (the default). */
@@ -61,16 +90,24 @@ export interface RunOptions {
   /** Called on every change of a row's state. */
   onEvent?: (event: RowEvent) => void;
   /** Called once the rows are loaded, with each row's recorded state (a resumed batch starts where it was). */
-  onStart?: (rows: { rowId: string; state: RowState }[]) => void;
+  onStart?: (rows: LoadedRow[]) => void;
+  /** Stops the run: workers stop taking steps and leases are released; what was recorded stays. */
   signal?: AbortSignal;
+  /** The fetch to use. Default `globalThis.fetch`. */
   fetch?: FetchLike;
 }
 
+/** A batch's state: what `runBatch` returns at its end and `batchStatus` reads at any time. */
 export interface RunSummary {
+  /** The batch name. */
   batch: string;
+  /** Rows in the batch. */
   total: number;
+  /** Rows per state (every state present, 0 when none). */
   counts: Record<RowState, number>;
+  /** `row_id`s whose outcome is still unknown: a rerun looks them up again. */
   needsReview: string[];
+  /** `row_id`s refused by Dollr before processing (the report has its message). */
   rejected: string[];
   /** True when every row is COMPLETED, FAILED or REJECTED and none needs review. */
   ok: boolean;
@@ -91,6 +128,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The lease length: at most 30 s, at least 1 s. */
 export function checkLease(leaseMs: number | undefined): number {
   const lease = leaseMs ?? MAX_LEASE_MS;
   if (!Number.isFinite(lease) || lease < 1_000 || lease > MAX_LEASE_MS) throw new RangeError(`leaseMs must be from 1000 to ${MAX_LEASE_MS}`);
@@ -116,6 +154,7 @@ export async function openBatch(db: string, batch: string, rows: PayoutRow[], po
   }
 }
 
+/** The summary of a batch as its store records it now. */
 export async function summarize(store: BatchStore): Promise<RunSummary> {
   const rows = await store.rows();
   const counts = await store.counts();
@@ -124,6 +163,35 @@ export async function summarize(store: BatchStore): Promise<RunSummary> {
   return { batch: store.batch, total: rows.length, counts, needsReview, rejected, ok: rows.every((r) => isFinal(r.state)) };
 }
 
+/** Opens a batch's store read-only in intent (it creates the tables if missing) and runs `read` on it. */
+async function readStore<T>(db: string, batch: string, read: (store: BatchStore) => Promise<T>): Promise<T> {
+  const sql = await openSql(db);
+  try {
+    return await read(await BatchStore.open(sql, batch));
+  } finally {
+    await sql.close();
+  }
+}
+
+/** `dollr-payouts status`: rows per state, and the NEEDS_REVIEW and REJECTED rows. Sends nothing. */
+export function batchStatus(db: string, batch: string): Promise<RunSummary> {
+  return readStore(db, batch, summarize);
+}
+
+/**
+ * `dollr-payouts report`: the batch as CSV, rows in file order, header
+ * `row_id,reference_id,status,amount,currency,provider_transaction_id,message`. Sends nothing.
+ */
+export function batchReport(db: string, batch: string): Promise<string> {
+  return readStore(db, batch, async (store) => toReportCsv(await store.rows()));
+}
+
+/**
+ * Pays every row of the batch at most once and works each to an end state: COMPLETED, FAILED,
+ * REJECTED or NEEDS_REVIEW. Refuses with `ChangedRowsError` (before sending anything) when a
+ * known `row_id` changed amount, currency or recipient. Safe to run again after any crash, and
+ * from many processes at once on one `postgres://` database.
+ */
 export async function runBatch(options: RunOptions): Promise<RunSummary> {
   const concurrency = options.concurrency ?? 8;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new RangeError('concurrency must be an integer from 1 to 256');

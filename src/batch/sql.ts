@@ -7,18 +7,23 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** Something that runs one SQL statement: the database, or a transaction. */
 export interface Queryable {
+  /** Runs `text` with `$1`-style `params` and resolves to its rows. */
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
 }
 
+/** An open database: Postgres through `pg`, or embedded PGlite. Close it when done. */
 export interface Sql extends Queryable {
   /** Runs `fn` in one transaction on one connection: all of it is committed, or none. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** What it is, for messages: `postgres` or `pglite`. */
   readonly engine: 'postgres' | 'pglite';
+  /** Closes the pool (or PGlite) and releases the embedded store's lock file. */
   close(): Promise<void>;
 }
 
+/** The CLI's default store: an embedded PGlite directory. */
 export const DEFAULT_DB = './.dollr-payouts';
 
 /** The database clock in epoch ms: leases and pauses use one clock for the whole fleet. */
@@ -26,7 +31,17 @@ export const NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::float8';
 
 export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
 
-export async function openSql(db: string, options: { poolSize?: number } = {}): Promise<Sql> {
+/**
+ * Opens `db`: a `postgres://` URL (needs the optional peer `pg`) or a directory for embedded
+ * PGlite (needs `@electric-sql/pglite`; one process at a time).
+ */
+export async function openSql(
+  db: string,
+  options: {
+    /** Connections in the Postgres pool. Default 10; ignored by PGlite. */
+    poolSize?: number;
+  } = {},
+): Promise<Sql> {
   return isPostgresUrl(db) ? openPostgres(db, options.poolSize ?? 10) : openPglite(db);
 }
 

@@ -54,7 +54,9 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** A rerun in which known rows changed amount, currency or recipient: refused, nothing written. */
 export class ChangedRowsError extends Error {
+  /** @param rowIds The changed rows' `row_id`s. */
   constructor(readonly rowIds: string[]) {
     super(`refused: ${rowIds.length} known row(s) changed amount, currency or recipient since the batch started: ${rowIds.slice(0, 20).join(', ')}${rowIds.length > 20 ? ', ...' : ''}`);
     this.name = 'ChangedRowsError';

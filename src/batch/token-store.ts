@@ -21,13 +21,24 @@ async function read(q: Queryable, key: string): Promise<SharedToken | undefined>
   return { value: row.value, expiresAt: Number(row.expires_at), refreshAt: Number(row.refresh_at) };
 }
 
+/** Options of `sqlTokenStore`. */
 export interface SqlTokenStoreOptions {
   /** Which token: one per API and client id, so two merchants in one database never mix. Default `default`. */
   key?: string;
 }
 
-/** A TokenStore in the batch database: pass it as `createDollrClient({ tokenStore })` to share one token. */
-export async function sqlTokenStore(sql: Sql, options: SqlTokenStoreOptions = {}): Promise<TokenStore & { readonly writes: () => Promise<number> }> {
+/** A TokenStore kept in a database, with a count of the tokens it stored. */
+export interface SqlTokenStore extends TokenStore {
+  /** How many tokens were stored under this key (one per token request that succeeded). */
+  writes(): Promise<number>;
+}
+
+/**
+ * A TokenStore in the database (table `dollr_shared`, created if missing): pass it as
+ * `createDollrClient({ tokenStore })` in every process that should share one token. The token is
+ * stored in clear: protect the table as you protect the client secret.
+ */
+export async function sqlTokenStore(sql: Sql, options: SqlTokenStoreOptions = {}): Promise<SqlTokenStore> {
   await migrate(sql);
   const key = `token:${options.key ?? 'default'}`;
   const usable = (token: SharedToken | undefined, stale: string | undefined): token is SharedToken =>
@@ -49,7 +60,6 @@ export async function sqlTokenStore(sql: Sql, options: SqlTokenStoreOptions = {}
         return token;
       });
     },
-    /** How many tokens were stored under this key (one per token request that succeeded). */
     async writes() {
       const [row] = await sql.query<{ writes: number }>('SELECT writes FROM dollr_shared WHERE key = $1', [key]);
       return Number(row?.writes ?? 0);

@@ -18,15 +18,23 @@ function fromScaled(value: bigint, scale: number): string {
 
 const scaleOf = (amount: string): number => amount.split('.')[1]?.length ?? 0;
 
-/** `{ USD: { total: '1234.5', rows: 10 }, ... }`, currencies sorted. */
-export function totalsByCurrency(rows: readonly Pick<PayoutRow, 'amount' | 'currency'>[]): Record<string, { total: string; rows: number }> {
+/** One currency's total. */
+export interface CurrencyTotal {
+  /** The exact sum of the amounts, a decimal string (`'1234.5'`). */
+  total: string;
+  /** How many rows. */
+  rows: number;
+}
+
+/** Exact totals per currency, e.g. `{ USD: { total: '1234.5', rows: 10 } }`, currencies sorted: what to confirm before paying. */
+export function totalsByCurrency(rows: readonly Pick<PayoutRow, 'amount' | 'currency'>[]): Record<string, CurrencyTotal> {
   const groups = new Map<string, string[]>();
   for (const row of rows) {
     const list = groups.get(row.currency);
     if (list) list.push(row.amount);
     else groups.set(row.currency, [row.amount]);
   }
-  const out: Record<string, { total: string; rows: number }> = {};
+  const out: Record<string, CurrencyTotal> = {};
   for (const currency of [...groups.keys()].sort()) {
     const amounts = groups.get(currency)!;
     const scale = Math.max(...amounts.map(scaleOf));

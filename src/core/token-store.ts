@@ -16,6 +16,11 @@ export interface SharedToken {
   refreshAt: number;
 }
 
+/**
+ * Where clients sharing one access token keep it: pass one to `createDollrClient({ tokenStore })`
+ * (with client credentials). `memoryTokenStore()` shares within a process; `sqlTokenStore` from
+ * `dollr-client/batch` shares through Postgres across processes and machines.
+ */
 export interface TokenStore {
   /**
    * The stored token if it is still before its `refreshAt` and is not `stale` (a token that was
