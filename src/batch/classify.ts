@@ -6,12 +6,13 @@
 import { DollrApiError, DollrConnectionError, DollrInputError } from '../core/errors.js';
 import { isReferenceIdConflict } from '../core/errors.js';
 import type { ExecutionResponse } from '../core/types.js';
+import { isKnownStatus } from '../helpers/executions.js';
 import type { Outcome } from './machine.js';
 
 export function fromExecution(execution: ExecutionResponse | null): Outcome {
   if (execution === null) return { kind: 'not-found' };
-  const status = execution.status as 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
-  if (!['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].includes(status)) return { kind: 'unknown', why: `unexpected status ${String(status)}` };
+  const status: string = execution.status;
+  if (!isKnownStatus(status)) return { kind: 'unknown', why: `unexpected status ${status}` };
   const message = status === 'FAILED' ? (execution.wallet_message ?? execution.gateway_message ?? null) : null;
   return { kind: 'status', status, providerTransactionId: execution.provider_transaction_id ?? null, message };
 }

@@ -10,7 +10,7 @@ import { REFERENCE_ID_RULE, isExecutionFor, isReferenceId } from '../core/guards
 import type { CallRecord, PerCall } from '../core/transport.js';
 import { policyFor, secretsIn } from '../core/policy.js';
 import { isRetryableStatus, retryAfterMs, sleep } from '../core/retry.js';
-import type { Execution, ExecutionKind, RequestBody } from '../core/types.js';
+import type { Execution, ExecutionKind, ExecutionStatus, RequestBody } from '../core/types.js';
 import type { Log } from '../core/log.js';
 import { check, checkTimeout, count } from '../core/validate.js';
 
@@ -47,7 +47,13 @@ export function isFinalStatus(status: string): status is 'COMPLETED' | 'FAILED' 
   return status === 'COMPLETED' || status === 'FAILED';
 }
 
-const KINDS: readonly string[] = ['collection', 'payout', 'transfer', 'refund'] satisfies ExecutionKind[];
+/** The four kinds, as in `/v1/executions/{kind}`: the one runtime list (the sandbox and the batch runner use it too). */
+export const EXECUTION_KINDS: readonly ExecutionKind[] = ['collection', 'payout', 'transfer', 'refund'];
+const KINDS: readonly string[] = EXECUTION_KINDS;
+
+/** True for the four statuses Dollr documents; anything else is passed through but never final. */
+export const isKnownStatus = (status: string): status is ExecutionStatus =>
+  isFinalStatus(status) || status === 'PENDING' || status === 'PROCESSING';
 const POLL_MAX_MS = 30_000;
 const POLL_GROWTH = 1.5;
 
@@ -72,7 +78,7 @@ function callOptions(options: RequestOptions | undefined, record?: CallRecord): 
 function toExecution(data: unknown, log: Log): Execution {
   const execution = data as Execution;
   const status: string = execution.status;
-  if (!isFinalStatus(status) && status !== 'PENDING' && status !== 'PROCESSING') {
+  if (!isKnownStatus(status)) {
     log.warn(`${execution.reference_id}: unknown status ${JSON.stringify(status)}, not final`);
   }
   return execution;

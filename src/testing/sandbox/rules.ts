@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { isReferenceId } from '../../core/guards.js';
 import { isCurrency } from '../../core/currencies.js';
+import { EXECUTION_KINDS } from '../../helpers/executions.js';
 import { executionResponse, executionStatus, sourceStatus, sourceTotal } from './lifecycle.js';
 import { asRecord, forbidden, iso, notFound, ok, refuse, toId } from './reply.js';
 import type { Handler, Reply, SandboxConfig } from './reply.js';
@@ -20,9 +21,6 @@ import { DEFAULT_CURRENCY } from './samples.js';
 import { refKey } from './store.js';
 import type { Execution, SandboxStore, Session, Source } from './store.js';
 import type { ExecutionKind } from './types.js';
-
-
-export const EXECUTION_KINDS: readonly ExecutionKind[] = ['collection', 'payout', 'transfer', 'refund'];
 
 export function moneyHandlers(store: SandboxStore, config: SandboxConfig): Record<string, Handler> {
   function newSession(kind: ExecutionKind, now: number, amount: number, currency: string, expiresAt: number, fields: Record<string, unknown>): Session {
