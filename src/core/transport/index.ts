@@ -17,7 +17,7 @@ import type { OperationPolicy } from '../policy.js';
 import { redactJson, redactText } from '../redact.js';
 import { backoffDelay, errorCode, retryAfterMs, sleep } from '../retry.js';
 import type { ResolvedBackoff } from '../retry.js';
-import { attempt } from './attempt.js';
+import { attempt, keepParsed } from './attempt.js';
 import type { AttemptResult, FetchLike } from './attempt.js';
 import { mayRenew, tokenFor } from './auth-step.js';
 import { decide, isUncertain, isUnknownStatus } from './decide.js';
@@ -106,18 +106,14 @@ interface Call {
 /** What the last send produced, for the final answer or error. */
 type Sent = AttemptResult;
 
-const decoder = new TextDecoder();
-/** The answer's body as text, from the bytes already read (no clone, no second read). */
-const textOf = (sent: { body: Uint8Array }): string => decoder.decode(sent.body);
 
 export function createTransport(options: TransportOptions): Send {
   const { baseUrl, allowInsecureHttp, backoff, auth, log } = options;
   const home = `${baseUrl}/`;
-  const decidePolicy = (policy: OperationPolicy): DecidePolicy => ({
-    repeat: policy.repeat,
-    maxRetryAfterMs: backoff.maxRetryAfterMs,
-    lookupsPerUnknown: LOOKUPS_PER_UNKNOWN_OUTCOME,
-  });
+  const decidePolicies = {} as Record<OperationPolicy['repeat'], DecidePolicy>;
+  for (const repeat of ['safe', 'once', 'execution'] as const) {
+    decidePolicies[repeat] = { repeat, maxRetryAfterMs: backoff.maxRetryAfterMs, lookupsPerUnknown: LOOKUPS_PER_UNKNOWN_OUTCOME };
+  }
 
   /**
    * One attempt with the current token; after a 401 (refused, not processed) one more with a
@@ -132,8 +128,10 @@ export function createTransport(options: TransportOptions): Send {
       }
       const n = ++call[counter];
       const started = log.debugOn ? Date.now() : 0;
-      const sent = new Headers(headers);
-      if (token !== undefined) sent.set('authorization', `Bearer ${token}`);
+      // A plain copy (cheaper than Headers, which fetch copies anyway): the token goes on it only.
+      const sent: Record<string, string> = {};
+      for (const [name, value] of headers) sent[name] = value;
+      if (token !== undefined) sent.authorization = `Bearer ${token}`;
       const init: RequestInit & { client?: object } = { method, headers: sent, body, redirect: 'manual' };
       if (call.policy.repeat === 'execution') {
         const client = ownConnection();
@@ -170,18 +168,19 @@ export function createTransport(options: TransportOptions): Send {
     const execution = call.policy.repeat === 'execution';
     if (status < 300) {
       if (!execution) return { type: 'answer', status };
-      const usable = call.referenceId !== undefined && isExecutionFor(safeParse(textOf(sent)), call.referenceId);
-      return { type: 'answer', status, usable };
+      const parsed = safeParse(sent.text);
+      keepParsed(sent.response, parsed);
+      return { type: 'answer', status, usable: call.referenceId !== undefined && isExecutionFor(parsed, call.referenceId) };
     }
     const asked = status === 429 || isUnknownStatus(status) ? retryAfterMs(headers) : undefined;
-    const duplicate = execution && status === 422 && state.mayHaveLanded && isReferenceIdConflict(parseIssues(safeParse(textOf(sent))));
+    const duplicate = execution && status === 422 && state.mayHaveLanded && isReferenceIdConflict(parseIssues(safeParse(sent.text)));
     return { type: 'answer', status, retryAfterMs: asked, duplicate };
   }
 
   /** The loop: perform what decide() says until it says return or fail. */
   async function run(call: Call): Promise<Response> {
     const { policy, signal } = call;
-    const dp = decidePolicy(policy);
+    const dp = decidePolicies[policy.repeat];
     const state: State = { retries: 0, maxRetries: call.maxRetries, lookups: 0, mayHaveLanded: false };
     const what = `${call.method} ${call.path}`;
     let sent = await sendOnce(call, what, state);
