@@ -50,29 +50,32 @@ const isLoopback = (hostname: string): boolean =>
 const refuseBaseUrl = (problem: string): DollrInputError => new DollrInputError('baseUrl', `baseUrl ${problem}`);
 
 /**
- * What every base URL (the client option or a per-request one) must be: https (or http on
- * loopback, or with allowInsecureHttp), no credentials (never echoed), no query or fragment.
+ * What every base URL (the client option or a per-request one) must be: absolute, https (or
+ * http on loopback, or with allowInsecureHttp), no credentials (never echoed).
  */
-function checkUrl(url: URL, allowInsecureHttp: boolean): void {
-  if (url.username || url.password) throw refuseBaseUrl('must not include credentials (user:password@): auth is passed as the auth option');
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuseBaseUrl('must use https: (or http: on loopback)');
-  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopback(url.hostname)) {
-    throw refuseBaseUrl('uses plain http: to a non-loopback host; use https, or set allowInsecureHttp: true');
-  }
-}
-
-/** Validates the client's `baseUrl` and returns it normalized, without trailing slashes. */
-export function checkBaseUrl(raw: unknown, allowInsecureHttp: boolean): string {
+function parseUrl(raw: unknown, allowInsecureHttp: boolean): URL {
   let url: URL;
   try {
     url = new URL(raw as string);
   } catch {
     throw refuseBaseUrl('must be an absolute URL string, e.g. https://api.heydollr.app');
   }
-  checkUrl(url, allowInsecureHttp);
+  if (url.username || url.password) throw refuseBaseUrl('must not include credentials (user:password@): auth is passed as the auth option');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuseBaseUrl('must use https: (or http: on loopback)');
+  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopback(url.hostname)) {
+    throw refuseBaseUrl('uses plain http: to a non-loopback host; use https, or set allowInsecureHttp: true');
+  }
+  return url;
+}
+
+const VERSIONED = 'must not end with the API version: paths already carry /v1';
+
+/** Validates the client's `baseUrl` and returns it normalized, without trailing slashes. */
+export function checkBaseUrl(raw: unknown, allowInsecureHttp: boolean): string {
+  const url = parseUrl(raw, allowInsecureHttp);
   if (url.search || url.hash) throw refuseBaseUrl('must not have a query or fragment');
   if (/\/v\d+\/*$/i.test(url.pathname)) {
-    throw refuseBaseUrl('must not end with the API version: paths already carry /v1 (use e.g. https://api.heydollr.app)');
+    throw refuseBaseUrl(`${VERSIONED} (use e.g. https://api.heydollr.app)`);
   }
   return url.href.replace(/\/+$/, '');
 }
@@ -101,6 +104,8 @@ interface Call {
   attempts: number;
   lookups: number;
   renewedAuth: boolean;
+  /** An earlier attempt had an unknown outcome (decide()'s `mayHaveLanded`, for token failures). */
+  landed: boolean;
 }
 
 /** What the last send produced, for the final answer or error. */
@@ -124,7 +129,12 @@ export function createTransport(options: TransportOptions): Send {
       let token: string | undefined;
       if (auth && !call.policy.anonymous) {
         const pending = tokenFor(auth, call);
-        token = typeof pending === 'string' ? pending : await pending;
+        try {
+          token = typeof pending === 'string' ? pending : await pending;
+        } catch (error) {
+          // No token: this call's `processed` is what it had sent before (a lookup: unknown).
+          throw error instanceof DollrError ? withProcessed(error, counter === 'lookups' || call.landed ? 'unknown' : false) : error;
+        }
       }
       const n = ++call[counter];
       const started = log.debugOn ? Date.now() : 0;
@@ -225,14 +235,7 @@ export function createTransport(options: TransportOptions): Send {
           await wait(call, action.wait);
           state.lookups++;
           const { url, path } = lookupUrl(call.prefix, policy, id);
-          let result: AttemptResult;
-          try {
-            result = await exchange(call, url, 'GET', lookupHeaders(call.headers), null, 'lookups', `GET ${path}`);
-          } catch (error) {
-            // No token for the lookup: the execution's outcome stays unknown.
-            if (error instanceof DollrError) throw withProcessed(error, 'unknown');
-            throw error;
-          }
+          const result = await exchange(call, url, 'GET', lookupHeaders(call.headers), null, 'lookups', `GET ${path}`);
           if (signal?.aborted) throw signal.reason;
           const looked = await classifyLookup(result, id);
           found = looked.found;
@@ -248,13 +251,8 @@ export function createTransport(options: TransportOptions): Send {
 
   async function sendOnce(call: Call, what: string, state: State): Promise<Sent> {
     if (call.signal?.aborted) throw call.signal.reason;
-    try {
-      return await exchange(call, call.url, call.method, call.headers, call.body, 'attempts', what);
-    } catch (error) {
-      // A token that could not be had: this call's `processed` is what it had sent before.
-      if (error instanceof DollrError) throw withProcessed(error, state.mayHaveLanded ? 'unknown' : false);
-      throw error;
-    }
+    call.landed = state.mayHaveLanded;
+    return exchange(call, call.url, call.method, call.headers, call.body, 'attempts', what);
   }
 
   function record(call: Call, response: Response, processed: false | 'unknown'): Response {
@@ -297,21 +295,11 @@ export function createTransport(options: TransportOptions): Send {
             : 'the outcome is unknown (the request may have been processed), so it was not retried.';
     const detail = describeSent(sent, call, true) + (lookup ? `; last status lookup ${lookup}` : '');
     const message = redactText(`${call.method} ${call.path} ${detail}${tries}; ${outcome} Server: ${call.origin}.`, auth?.secrets() ?? []);
-    if ('response' in sent) {
+    if (!('failure' in sent)) {
       // A 2xx whose body is not this execution's: the API answered, but proved nothing.
-      return new DollrApiError({
-        status: sent.response.status,
-        statusText: sent.response.statusText,
-        body: { detail: message },
-        headers: sent.response.headers,
-        attempts: call.attempts,
-        referenceId,
-        processed,
-        secrets: secretsOf(call),
-      });
-    }
-    if ('redirect' in sent) {
-      return new DollrApiError({ status: sent.redirect.status, statusText: sent.redirect.statusText, body: { detail: message }, headers: new Headers(), attempts: call.attempts, referenceId, processed });
+      const answer = 'response' in sent ? sent.response : sent.redirect;
+      const headers = 'headers' in answer ? answer.headers : new Headers();
+      return new DollrApiError({ status: answer.status, statusText: answer.statusText, body: { detail: message }, headers, attempts: call.attempts, referenceId, processed, secrets: secretsOf(call) });
     }
     const { kind, cause, refusal } = sent.failure;
     const timedOut = kind === 'timeout';
@@ -335,16 +323,10 @@ export function createTransport(options: TransportOptions): Send {
     } else {
       // A per-request `baseUrl` gets the same checks as the client option, and keeps the
       // operation's policy behind a path prefix (`https://gw/dollr` + `/v1/...`).
-      let parsed: URL;
-      try {
-        parsed = new URL(url);
-      } catch {
-        throw refuseBaseUrl('must be an absolute URL string, e.g. https://api.heydollr.app');
-      }
-      checkUrl(parsed, allowInsecureHttp);
+      const parsed = parseUrl(url, allowInsecureHttp);
       const at = parsed.pathname.search(/\/v\d+\//);
       path = at < 0 ? parsed.pathname : parsed.pathname.slice(at);
-      if (/^\/v\d+\/v\d+\//.test(path)) throw refuseBaseUrl('must not end with the API version: paths already carry /v1');
+      if (/^\/v\d+\/v\d+\//.test(path)) throw refuseBaseUrl(VERSIONED);
       prefix = parsed.origin + (at < 0 ? '' : parsed.pathname.slice(0, at));
       origin = parsed.origin;
     }
@@ -383,6 +365,7 @@ export function createTransport(options: TransportOptions): Send {
       attempts: 0,
       lookups: 0,
       renewedAuth: false,
+      landed: false,
     };
     return run(call);
   }
