@@ -7,7 +7,7 @@
  * knows an operation by name: the policy table does.
  */
 import type { AuthProvider } from '../auth.js';
-import { DollrApiError, DollrConnectionError, DollrError, DollrInputError, DollrTimeoutError, isReferenceIdConflict, parseIssues, withProcessed } from '../errors.js';
+import { DollrApiError, DollrConnectionError, DollrError, DollrInputError, DollrTimeoutError, isReferenceIdConflict, parseIssues, unknownOutcome, withProcessed } from '../errors.js';
 import { isExecutionFor } from '../guards.js';
 import { LiteRequest } from '../lite-request.js';
 import type { Log } from '../log.js';
@@ -284,12 +284,11 @@ export function createTransport(options: TransportOptions): Send {
     const execution = call.policy.repeat === 'execution';
     const referenceId = call.referenceId;
     const tries = call.attempts > 1 ? ` (${call.attempts} attempts)` : '';
-    const laterLookup = `Look its status up (getExecution with reference_id ${referenceId ?? '?'}) before any new attempt`;
     const outcome =
       processed === false
         ? 'the request was not sent.'
         : execution
-          ? `the outcome is unknown: the execution may have been processed. ${laterLookup}${call.lookups > 0 ? '; a late landing is possible, so look again later if it is not found yet' : ''}.`
+          ? `${unknownOutcome(referenceId)}${call.lookups > 0 ? '; a late landing is possible, so look again later if it is not found yet' : ''}.`
           : call.policy.repeat === 'safe'
             ? 'no response was received.'
             : 'the outcome is unknown (the request may have been processed), so it was not retried.';
