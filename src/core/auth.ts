@@ -28,6 +28,11 @@ export interface AuthProvider {
   renew(failed: string): boolean;
   /** Secrets to scrub from errors: client secret and recent tokens. */
   secrets(): string[];
+  /**
+   * A waiter's deadline passed: stop the shared token request it waited on (its other waiters
+   * get `reason`), so no orphan retries run and the next call starts a fresh one.
+   */
+  abandon?(pending: Promise<string>, reason: Error): void;
 }
 
 export interface AuthContext {
@@ -99,10 +104,12 @@ interface CachedToken {
 function clientCredentialsAuth(clientId: string, clientSecret: string, context: AuthContext): AuthProvider {
   let cached: CachedToken | undefined;
   let inflight: Promise<string> | undefined;
+  let stop: AbortController | undefined;
+  const flightOf = new WeakMap<Promise<string>, Promise<string>>();
   let recent: string[] = [];
   let refused: string | undefined; // the last token a 401 refused: never taken back from a shared store
 
-  async function obtain(): Promise<CachedToken> {
+  async function obtain(signal: AbortSignal): Promise<CachedToken> {
     const payload: TokenRequest = { client_id: clientId, client_secret: clientSecret };
     const request = new LiteRequest(context.baseUrl + TOKEN_PATH, {
       method: 'POST',
@@ -112,7 +119,7 @@ function clientCredentialsAuth(clientId: string, clientSecret: string, context: 
     // The token request keeps every rule of the transport (no redirect, one deadline to the
     // last byte); its record says how many attempts it took.
     const record: CallRecord = { attempts: 0, processed: false };
-    const response = await context.send.with({ record })(request);
+    const response = await context.send.with({ record, signal })(request);
     const text = await response.text();
     let body: unknown = text;
     try {
@@ -144,10 +151,10 @@ function clientCredentialsAuth(clientId: string, clientSecret: string, context: 
     return { value, expiresAt: now + lifetime, refreshAt: now + lifetime - Math.min(REFRESH_MARGIN_MS, lifetime / 2) };
   }
 
-  async function refresh(): Promise<string> {
+  async function refresh(signal: AbortSignal): Promise<string> {
     const previous = cached;
     try {
-      const token = await (context.tokenStore ? context.tokenStore.refresh(obtain, refused) : obtain());
+      const token = await (context.tokenStore ? context.tokenStore.refresh(() => obtain(signal), refused) : obtain(signal));
       recent = [token.value, ...recent].slice(0, 3);
       cached = token;
       return token.value;
@@ -162,10 +169,23 @@ function clientCredentialsAuth(clientId: string, clientSecret: string, context: 
     token(signal) {
       if (cached !== undefined && Date.now() < cached.refreshAt) return cached.value;
       // One refresh at a time: every waiter shares the same promise.
-      inflight ??= refresh().finally(() => {
-        inflight = undefined;
-      });
-      return signal ? abortable(inflight, signal) : inflight;
+      if (inflight === undefined) {
+        const controller = (stop = new AbortController());
+        const flight: Promise<string> = refresh(controller.signal).finally(() => {
+          if (inflight === flight) inflight = stop = undefined;
+        });
+        inflight = flight;
+      }
+      if (!signal) return inflight;
+      const waiter = abortable(inflight, signal);
+      flightOf.set(waiter, inflight);
+      return waiter;
+    },
+    abandon(pending, reason) {
+      // Only the flight this waiter joined (a later one has waiters of its own).
+      if (stop === undefined || (flightOf.get(pending) ?? pending) !== inflight) return;
+      stop.abort(reason);
+      inflight = stop = undefined;
     },
     renew(failed) {
       // Only drop the cache if nobody has replaced the failing token already.

@@ -187,10 +187,14 @@ export function apiError(response: Response, body: unknown, ctx: ApiErrorContext
   if (ctx.referenceId !== undefined && isReferenceIdConflict(error.issues)) {
     error.message += `. reference_id ${ctx.referenceId} is already used by an execution: look it up with getExecution() instead of sending it again`;
   } else if (ctx.referenceId !== undefined && ctx.processed === 'unknown') {
-    error.message += `. The outcome is unknown: the execution may have been processed. Look its status up (getExecution with reference_id ${ctx.referenceId}) before any new attempt`;
+    error.message += `; ${unknownOutcome(ctx.referenceId)}`;
   }
   return error;
 }
+
+/** The one wording of an execution whose outcome is unknown, for every message that says so. */
+export const unknownOutcome = (referenceId: string | undefined): string =>
+  `the outcome is unknown: the execution may have been processed. Look its status up (getExecution with reference_id ${referenceId ?? '?'}) before any new attempt`;
 
 /**
  * The same error with `processed` as this call knows it: a token failure shared by every

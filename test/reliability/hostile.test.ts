@@ -447,6 +447,39 @@ describe('a stalled, then healthy, token endpoint', () => {
   });
 });
 
+describe('a stalled token request that would be retried', () => {
+  it('is abandoned when its waiter gives up: no orphan retries, the next call starts a fresh one', async () => {
+    let firstToken = true;
+    api.handle((req, res) => {
+      if (req.path === TOKEN_PATH) {
+        if (firstToken) {
+          firstToken = false;
+          return stall(res);
+        }
+        return json(res, 200, { access_token: `${TOKEN_PREFIX}${++tokens}-fresh`, expires_in: 60 });
+      }
+      return json(res, 200, []);
+    });
+    // maxRetries 2: the shared token request (a safe operation) would re-send after its timeout.
+    const c = client({ credentials: true, maxRetries: 2 });
+    const first = await settle(c.GET(FEES as never));
+    expect(first.error).toBeInstanceOf(DollrTimeoutError);
+    expect((first.error as DollrTimeoutError).processed).toBe(false);
+    expect(first.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
+    // Nobody waits any more: the abandoned request sends nothing further (its backoff is 5-20 ms).
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(tokenRequests(api)).toHaveLength(1);
+    const startedAt = Date.now();
+    const second = await settle(c.GET(FEES as never));
+    expect(second.error).toBeUndefined();
+    expect((second.value as { response: Response }).response.status).toBe(200);
+    const fresh = tokenRequests(api);
+    expect(fresh).toHaveLength(2);
+    expect(fresh[1]!.at).toBeGreaterThanOrEqual(startedAt);
+    expect(api.requests.filter((r) => r.path === FEES)).toHaveLength(1);
+  });
+});
+
 // ---- Middleware -----------------------------------------------------------------------------
 
 describe('middleware: replacing and wrapping, with per-call options and a 401 renewal', () => {

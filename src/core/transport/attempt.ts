@@ -44,17 +44,38 @@ export interface Redirect {
   target: string | undefined;
 }
 
-/** `body`: the bytes the response holds, for callers that must read them without a clone. */
-export type AttemptResult = { response: Response; body: Uint8Array<ArrayBuffer> } | { redirect: Redirect } | { failure: Failure };
+/** `text`: the body read under the deadline, for callers that must read it without a clone. */
+export type AttemptResult = { response: Response; text: string } | { redirect: Redirect } | { failure: Failure };
 
 function abortForTimeout(controller: AbortController): void {
   controller.abort();
 }
 
+/** Forwards the caller's abort to the attempt's controller (no closure per attempt). */
+class Forward {
+  constructor(
+    readonly controller: AbortController,
+    readonly signal: AbortSignal,
+  ) {}
+  handleEvent(): void {
+    this.controller.abort(this.signal.reason);
+  }
+}
+
+function failed(signal: AbortSignal | undefined, userSignal: AbortSignal | null, cause: unknown, status?: number): { failure: Failure } {
+  if (userSignal?.aborted) return { failure: { kind: 'aborted', cause: userSignal.reason } };
+  if (signal?.aborted) return { failure: { kind: 'timeout', status } };
+  if (status === undefined) {
+    const refusal = fetchRefusal(cause);
+    if (refusal !== undefined || neverSent(cause)) return { failure: { kind: 'not-sent', cause, refusal } };
+  }
+  return { failure: { kind: 'lost', cause, status } };
+}
+
 /**
  * Sends `init` to `url` once. `init` must already carry `redirect: 'manual'` and every header;
- * the signal is added here. Only fetch's own failures become `{ failure }`: a bug in a custom
- * fetch's caller code propagates as itself only when it is not a fetch rejection.
+ * the signal is added here. One controller and one timer per attempt, none without a deadline
+ * or a caller's signal. Only fetch's own failures become `{ failure }`.
  */
 export async function attempt(
   fetch: FetchLike,
@@ -63,70 +84,82 @@ export async function attempt(
   timeoutMs: number,
   userSignal: AbortSignal | null,
 ): Promise<AttemptResult> {
-  const controller = new AbortController();
-  const timer = setTimeout(abortForTimeout, clampTimer(timeoutMs), controller);
-  const forward = userSignal ? (): void => controller.abort(userSignal.reason) : undefined;
+  const deadline = timeoutMs < Infinity;
+  const controller = deadline || userSignal ? new AbortController() : undefined;
+  const timer = deadline ? setTimeout(abortForTimeout, clampTimer(timeoutMs), controller) : undefined;
+  const forward = userSignal ? new Forward(controller!, userSignal) : undefined;
   if (forward) {
-    if (userSignal!.aborted) forward();
+    if (userSignal!.aborted) forward.handleEvent();
     else userSignal!.addEventListener('abort', forward, { once: true });
   }
-  const failed = (cause: unknown, status?: number): { failure: Failure } => {
-    if (userSignal?.aborted) return { failure: { kind: 'aborted', cause: userSignal.reason } };
-    if (controller.signal.aborted) return { failure: { kind: 'timeout', ...(status !== undefined && { status }) } };
-    if (status === undefined) {
-      const refusal = fetchRefusal(cause);
-      if (refusal !== undefined || neverSent(cause)) return { failure: { kind: 'not-sent', cause, refusal } };
-    }
-    return { failure: { kind: 'lost', cause, ...(status !== undefined && { status }) } };
-  };
-  init.signal = controller.signal;
+  const signal = controller?.signal;
+  if (signal) init.signal = signal;
   try {
     let response: Response;
     try {
       response = await fetch(url, init);
     } catch (error) {
-      return failed(error);
+      return failed(signal, userSignal, error);
     }
     if (isRedirect(response)) {
-      response.body?.cancel().catch(() => undefined);
+      response.body?.cancel().catch(ignore);
       return { redirect: redirectOf(response, url) };
     }
     try {
-      const body = await readCapped(response, controller.signal);
-      if (body === undefined) return { failure: { kind: 'too-large', status: response.status } };
-      return { response: holding(response, body), body };
+      const text = await readCapped(response, signal);
+      if (text === undefined) return { failure: { kind: 'too-large', status: response.status } };
+      return { response: hold(response, text), text };
     } catch (error) {
-      return failed(error, response.status);
+      return failed(signal, userSignal, error, response.status);
     }
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
     if (forward) userSignal!.removeEventListener('abort', forward);
   }
 }
 
-const decoder = new TextDecoder();
+const ignore = (): undefined => undefined;
+const TEXT = Symbol('text');
+const PARSED = Symbol('parsed');
+type Held = Response & { [TEXT]: string; [PARSED]?: unknown };
+const copy = (r: Held): Response => new Response(r[TEXT] || null, r);
 
 /**
- * The same Response, its body read: readers answer from the bytes held, so reading it again
- * (openapi-fetch, middleware, the caller) neither waits on the network nor copies headers into
- * a new Response. A real Response still (`instanceof`, headers, status), cheap on the hot path.
+ * A Response whose body was read under the deadline: readers answer from the text held, so
+ * reading it again (openapi-fetch, middleware, the caller) neither waits on the network nor
+ * builds a second Response. Still the runtime's Response (`instanceof`, headers, status): one
+ * prototype swap per answer, no closures.
  */
-function holding(response: Response, bytes: Uint8Array<ArrayBuffer>): Response {
-  let text: string | undefined;
-  const asText = (): string => (text ??= decoder.decode(bytes));
-  const init = { status: response.status, statusText: response.statusText, headers: response.headers };
-  const copy = (): Response => new Response(bytes.byteLength === 0 ? null : bytes.slice(), init);
-  Object.defineProperties(response, {
-    bodyUsed: { get: () => false, configurable: true },
-    body: { get: () => (bytes.byteLength === 0 ? null : copy().body), configurable: true },
-    text: { value: () => Promise.resolve(asText()), configurable: true },
-    json: { value: () => Promise.resolve().then(() => JSON.parse(asText()) as unknown), configurable: true },
-    arrayBuffer: { value: () => Promise.resolve(bytes.slice().buffer), configurable: true },
-    blob: { value: () => copy().blob(), configurable: true },
-    formData: { value: () => copy().formData(), configurable: true },
-    clone: { value: copy, configurable: true },
-  });
+const HELD: object = Object.create(Response.prototype, {
+  bodyUsed: { get: () => false },
+  body: { get(this: Held) { return this[TEXT] ? copy(this).body : null; } },
+  text: { value(this: Held) { return Promise.resolve(this[TEXT]); } },
+  json: {
+    value(this: Held) {
+      // The first reader gets the value parsed while checking it (executions), if any.
+      const parsed = this[PARSED];
+      if (parsed !== undefined) {
+        this[PARSED] = undefined;
+        return Promise.resolve(parsed);
+      }
+      return Promise.resolve(this[TEXT]).then(JSON.parse);
+    },
+  },
+  arrayBuffer: { value(this: Held) { return copy(this).arrayBuffer(); } },
+  blob: { value(this: Held) { return copy(this).blob(); } },
+  formData: { value(this: Held) { return copy(this).formData(); } },
+  clone: { value(this: Held) { return hold(copy(this), this[TEXT]); } },
+});
+
+function hold(response: Response, text: string): Response {
+  Object.setPrototypeOf(response, HELD);
+  (response as Held)[TEXT] = text;
   return response;
+}
+
+/** Hands `value` (parsed from the held text) to the first `json()` reader instead of parsing again. */
+export function keepParsed(response: Response, value: unknown): void {
+  if (TEXT in response && value !== null && typeof value === 'object') (response as Held)[PARSED] = value;
 }
 
 function redirectOf(response: Response, url: string): Redirect {
@@ -142,46 +175,39 @@ function redirectOf(response: Response, url: string): Redirect {
 }
 
 /**
- * The body, read to the end under the attempt's signal; `undefined` when it is larger than
- * MAX_BODY_BYTES (the stream is cancelled, the rest never read). A declared, uncompressed
+ * The body as text, read to the end under the attempt's signal; `undefined` when it is larger
+ * than MAX_BODY_BYTES (the stream is cancelled, the rest never read). A declared, uncompressed
  * length is read in one go; anything else is counted chunk by chunk.
  */
-async function readCapped(response: Response, signal: AbortSignal): Promise<Uint8Array<ArrayBuffer> | undefined> {
+async function readCapped(response: Response, signal: AbortSignal | undefined): Promise<string | undefined> {
   const length = response.headers.get('content-length');
   const declared = length === null ? NaN : Number(length);
   if (declared > MAX_BODY_BYTES) {
-    response.body?.cancel().catch(() => undefined);
+    response.body?.cancel().catch(ignore);
     return undefined;
   }
-  if (declared >= 0 && !response.headers.has('content-encoding')) return new Uint8Array(await response.arrayBuffer());
+  if (declared >= 0 && !response.headers.has('content-encoding')) return response.text();
   const reader = response.body?.getReader();
-  if (!reader) return new Uint8Array(0);
+  if (!reader) return '';
   // A fetch that ignores the signal for its body still stops here: cancelling ends the read.
-  const stop = (): void => void reader.cancel(signal.reason).catch(() => undefined);
-  signal.addEventListener('abort', stop, { once: true });
+  const stop = (): void => void reader.cancel(signal!.reason).catch(ignore);
+  signal?.addEventListener('abort', stop, { once: true });
   try {
-    const chunks: Uint8Array<ArrayBuffer>[] = [];
+    const decoder = new TextDecoder();
+    let text = '';
     let size = 0;
     for (;;) {
-      const { done, value } = (await reader.read()) as ReadableStreamReadResult<Uint8Array<ArrayBuffer>>;
-      if (signal.aborted) throw signal.reason ?? new Error('aborted');
-      if (done) break;
+      const { done, value } = await reader.read();
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      if (done) return text + decoder.decode();
       size += value.byteLength;
       if (size > MAX_BODY_BYTES) {
-        reader.cancel().catch(() => undefined);
+        reader.cancel().catch(ignore);
         return undefined;
       }
-      chunks.push(value);
+      text += decoder.decode(value, { stream: true });
     }
-    if (chunks.length === 1) return chunks[0];
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return out;
   } finally {
-    signal.removeEventListener('abort', stop);
+    signal?.removeEventListener('abort', stop);
   }
 }

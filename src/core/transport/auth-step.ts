@@ -16,16 +16,21 @@ export interface TokenWait {
 /** The token for the next attempt: a string when cached (no await on the hot path). */
 export function tokenFor(auth: AuthProvider, wait: TokenWait): string | Promise<string> {
   const pending = auth.token(wait.signal);
-  return typeof pending === 'string' ? pending : withinDeadline(pending, wait);
+  return typeof pending === 'string' ? pending : withinDeadline(auth, pending, wait);
 }
 
-function withinDeadline(pending: Promise<string>, { timeoutMs }: TokenWait): Promise<string> {
+/**
+ * The token, or a typed timeout at the attempt's deadline; then the shared token request is
+ * abandoned (rule 2: the next call starts a fresh one, no orphan retries keep running).
+ */
+function withinDeadline(auth: AuthProvider, pending: Promise<string>, { timeoutMs }: TokenWait): Promise<string> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new DollrTimeoutError(`waiting for an access token timed out after ${timeoutMs} ms; the request was not sent.`, { attempts: 0, code: 'ETIMEDOUT', processed: false })),
-      clampTimer(timeoutMs),
-    );
+    timer = setTimeout(() => {
+      const error = new DollrTimeoutError(`waiting for an access token timed out after ${timeoutMs} ms; the request was not sent.`, { attempts: 0, code: 'ETIMEDOUT', processed: false });
+      auth.abandon?.(pending, error);
+      reject(error);
+    }, clampTimer(timeoutMs));
   });
   return Promise.race([pending, late]).finally(() => clearTimeout(timer));
 }

@@ -75,38 +75,38 @@ export function isUncertain(outcome: Outcome): boolean {
 
 const within = (asked: number | undefined, policy: DecidePolicy): boolean => asked === undefined || asked <= policy.maxRetryAfterMs;
 const waitFor = (asked: number | undefined, n: number): Wait => (asked === undefined ? { backoff: n } : { ms: asked });
+const resend = (state: State, asked?: number): Action => ({ act: 'resend', wait: waitFor(asked, state.retries + 1) });
+const lookup = (state: State, asked?: number): Action => ({ act: 'lookup', wait: waitFor(asked, state.lookups + 1) });
 
 export function decide(policy: DecidePolicy, outcome: Outcome, state: State): Action {
   const landed = state.mayHaveLanded || isUncertain(outcome);
   const processed = landed ? 'unknown' : false;
   const budget = state.retries < state.maxRetries;
   const execution = policy.repeat === 'execution';
-  const resend = (asked?: number): Action => ({ act: 'resend', wait: waitFor(asked, state.retries + 1) });
-  const lookup = (asked?: number): Action => ({ act: 'lookup', wait: waitFor(asked, state.lookups + 1) });
 
   switch (outcome.type) {
     case 'redirect':
       return { act: 'return', processed };
     case 'failed':
-      if (outcome.failure === 'not-sent') return budget ? resend() : { act: 'fail', processed };
-      if (execution) return lookup();
-      if (policy.repeat === 'safe' && budget) return resend();
+      if (outcome.failure === 'not-sent') return budget ? resend(state) : { act: 'fail', processed };
+      if (execution) return lookup(state);
+      if (policy.repeat === 'safe' && budget) return resend(state);
       return { act: 'fail', processed: 'unknown' };
     case 'answer': {
       const { status } = outcome;
       if (status < 300) {
         if (!execution || outcome.usable !== false) return { act: 'return' };
-        return lookup();
+        return lookup(state);
       }
       // Refused, not processed: wait as asked (never past the cap) and send again.
-      if (status === 429) return budget && within(outcome.retryAfterMs, policy) ? resend(outcome.retryAfterMs) : { act: 'return', processed };
+      if (status === 429) return budget && within(outcome.retryAfterMs, policy) ? resend(state, outcome.retryAfterMs) : { act: 'return', processed };
       if (isUnknownStatus(status)) {
-        if (execution) return lookup();
-        if (policy.repeat === 'safe' && budget && within(outcome.retryAfterMs, policy)) return resend(outcome.retryAfterMs);
+        if (execution) return lookup(state);
+        if (policy.repeat === 'safe' && budget && within(outcome.retryAfterMs, policy)) return resend(state, outcome.retryAfterMs);
         return { act: 'return', processed: 'unknown' };
       }
       // A re-send refused as a duplicate: an earlier attempt of ours landed after all.
-      if (execution && outcome.duplicate && state.mayHaveLanded) return lookup();
+      if (execution && outcome.duplicate && state.mayHaveLanded) return lookup(state);
       return { act: 'return', processed };
     }
     case 'lookup':
@@ -120,9 +120,9 @@ export function decide(policy: DecidePolicy, outcome: Outcome, state: State): Ac
           return budget ? { act: 'resend', wait: { backoff: 0 } } : { act: 'fail', processed: 'unknown' };
         case 'rate-limited':
           if (!within(outcome.retryAfterMs, policy)) return stopLooking(state);
-          return state.lookups < policy.lookupsPerUnknown ? lookup(outcome.retryAfterMs) : stopLooking(state);
+          return state.lookups < policy.lookupsPerUnknown ? lookup(state, outcome.retryAfterMs) : stopLooking(state);
         case 'failed':
-          return state.lookups < policy.lookupsPerUnknown ? lookup() : stopLooking(state);
+          return state.lookups < policy.lookupsPerUnknown ? lookup(state) : stopLooking(state);
       }
   }
 }

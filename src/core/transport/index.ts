@@ -7,7 +7,7 @@
  * knows an operation by name: the policy table does.
  */
 import type { AuthProvider } from '../auth.js';
-import { DollrApiError, DollrConnectionError, DollrError, DollrInputError, DollrTimeoutError, isReferenceIdConflict, parseIssues, withProcessed } from '../errors.js';
+import { DollrApiError, DollrConnectionError, DollrError, DollrInputError, DollrTimeoutError, isReferenceIdConflict, parseIssues, unknownOutcome, withProcessed } from '../errors.js';
 import { isExecutionFor } from '../guards.js';
 import { LiteRequest } from '../lite-request.js';
 import type { Log } from '../log.js';
@@ -17,7 +17,7 @@ import type { OperationPolicy } from '../policy.js';
 import { redactJson, redactText } from '../redact.js';
 import { backoffDelay, errorCode, retryAfterMs, sleep } from '../retry.js';
 import type { ResolvedBackoff } from '../retry.js';
-import { attempt } from './attempt.js';
+import { attempt, keepParsed } from './attempt.js';
 import type { AttemptResult, FetchLike } from './attempt.js';
 import { mayRenew, tokenFor } from './auth-step.js';
 import { decide, isUncertain, isUnknownStatus } from './decide.js';
@@ -50,29 +50,32 @@ const isLoopback = (hostname: string): boolean =>
 const refuseBaseUrl = (problem: string): DollrInputError => new DollrInputError('baseUrl', `baseUrl ${problem}`);
 
 /**
- * What every base URL (the client option or a per-request one) must be: https (or http on
- * loopback, or with allowInsecureHttp), no credentials (never echoed), no query or fragment.
+ * What every base URL (the client option or a per-request one) must be: absolute, https (or
+ * http on loopback, or with allowInsecureHttp), no credentials (never echoed).
  */
-function checkUrl(url: URL, allowInsecureHttp: boolean): void {
-  if (url.username || url.password) throw refuseBaseUrl('must not include credentials (user:password@): auth is passed as the auth option');
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuseBaseUrl('must use https: (or http: on loopback)');
-  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopback(url.hostname)) {
-    throw refuseBaseUrl('uses plain http: to a non-loopback host; use https, or set allowInsecureHttp: true');
-  }
-}
-
-/** Validates the client's `baseUrl` and returns it normalized, without trailing slashes. */
-export function checkBaseUrl(raw: unknown, allowInsecureHttp: boolean): string {
+function parseUrl(raw: unknown, allowInsecureHttp: boolean): URL {
   let url: URL;
   try {
     url = new URL(raw as string);
   } catch {
     throw refuseBaseUrl('must be an absolute URL string, e.g. https://api.heydollr.app');
   }
-  checkUrl(url, allowInsecureHttp);
+  if (url.username || url.password) throw refuseBaseUrl('must not include credentials (user:password@): auth is passed as the auth option');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuseBaseUrl('must use https: (or http: on loopback)');
+  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopback(url.hostname)) {
+    throw refuseBaseUrl('uses plain http: to a non-loopback host; use https, or set allowInsecureHttp: true');
+  }
+  return url;
+}
+
+const VERSIONED = 'must not end with the API version: paths already carry /v1';
+
+/** Validates the client's `baseUrl` and returns it normalized, without trailing slashes. */
+export function checkBaseUrl(raw: unknown, allowInsecureHttp: boolean): string {
+  const url = parseUrl(raw, allowInsecureHttp);
   if (url.search || url.hash) throw refuseBaseUrl('must not have a query or fragment');
   if (/\/v\d+\/*$/i.test(url.pathname)) {
-    throw refuseBaseUrl('must not end with the API version: paths already carry /v1 (use e.g. https://api.heydollr.app)');
+    throw refuseBaseUrl(`${VERSIONED} (use e.g. https://api.heydollr.app)`);
   }
   return url.href.replace(/\/+$/, '');
 }
@@ -101,23 +104,21 @@ interface Call {
   attempts: number;
   lookups: number;
   renewedAuth: boolean;
+  /** An earlier attempt had an unknown outcome (decide()'s `mayHaveLanded`, for token failures). */
+  landed: boolean;
 }
 
 /** What the last send produced, for the final answer or error. */
 type Sent = AttemptResult;
 
-const decoder = new TextDecoder();
-/** The answer's body as text, from the bytes already read (no clone, no second read). */
-const textOf = (sent: { body: Uint8Array }): string => decoder.decode(sent.body);
 
 export function createTransport(options: TransportOptions): Send {
   const { baseUrl, allowInsecureHttp, backoff, auth, log } = options;
   const home = `${baseUrl}/`;
-  const decidePolicy = (policy: OperationPolicy): DecidePolicy => ({
-    repeat: policy.repeat,
-    maxRetryAfterMs: backoff.maxRetryAfterMs,
-    lookupsPerUnknown: LOOKUPS_PER_UNKNOWN_OUTCOME,
-  });
+  const decidePolicies = {} as Record<OperationPolicy['repeat'], DecidePolicy>;
+  for (const repeat of ['safe', 'once', 'execution'] as const) {
+    decidePolicies[repeat] = { repeat, maxRetryAfterMs: backoff.maxRetryAfterMs, lookupsPerUnknown: LOOKUPS_PER_UNKNOWN_OUTCOME };
+  }
 
   /**
    * One attempt with the current token; after a 401 (refused, not processed) one more with a
@@ -128,12 +129,19 @@ export function createTransport(options: TransportOptions): Send {
       let token: string | undefined;
       if (auth && !call.policy.anonymous) {
         const pending = tokenFor(auth, call);
-        token = typeof pending === 'string' ? pending : await pending;
+        try {
+          token = typeof pending === 'string' ? pending : await pending;
+        } catch (error) {
+          // No token: this call's `processed` is what it had sent before (a lookup: unknown).
+          throw error instanceof DollrError ? withProcessed(error, counter === 'lookups' || call.landed ? 'unknown' : false) : error;
+        }
       }
       const n = ++call[counter];
       const started = log.debugOn ? Date.now() : 0;
-      const sent = new Headers(headers);
-      if (token !== undefined) sent.set('authorization', `Bearer ${token}`);
+      // A plain copy (cheaper than Headers, which fetch copies anyway): the token goes on it only.
+      const sent: Record<string, string> = {};
+      for (const [name, value] of headers) sent[name] = value;
+      if (token !== undefined) sent.authorization = `Bearer ${token}`;
       const init: RequestInit & { client?: object } = { method, headers: sent, body, redirect: 'manual' };
       if (call.policy.repeat === 'execution') {
         const client = ownConnection();
@@ -170,18 +178,19 @@ export function createTransport(options: TransportOptions): Send {
     const execution = call.policy.repeat === 'execution';
     if (status < 300) {
       if (!execution) return { type: 'answer', status };
-      const usable = call.referenceId !== undefined && isExecutionFor(safeParse(textOf(sent)), call.referenceId);
-      return { type: 'answer', status, usable };
+      const parsed = safeParse(sent.text);
+      keepParsed(sent.response, parsed);
+      return { type: 'answer', status, usable: call.referenceId !== undefined && isExecutionFor(parsed, call.referenceId) };
     }
     const asked = status === 429 || isUnknownStatus(status) ? retryAfterMs(headers) : undefined;
-    const duplicate = execution && status === 422 && state.mayHaveLanded && isReferenceIdConflict(parseIssues(safeParse(textOf(sent))));
+    const duplicate = execution && status === 422 && state.mayHaveLanded && isReferenceIdConflict(parseIssues(safeParse(sent.text)));
     return { type: 'answer', status, retryAfterMs: asked, duplicate };
   }
 
   /** The loop: perform what decide() says until it says return or fail. */
   async function run(call: Call): Promise<Response> {
     const { policy, signal } = call;
-    const dp = decidePolicy(policy);
+    const dp = decidePolicies[policy.repeat];
     const state: State = { retries: 0, maxRetries: call.maxRetries, lookups: 0, mayHaveLanded: false };
     const what = `${call.method} ${call.path}`;
     let sent = await sendOnce(call, what, state);
@@ -226,14 +235,7 @@ export function createTransport(options: TransportOptions): Send {
           await wait(call, action.wait);
           state.lookups++;
           const { url, path } = lookupUrl(call.prefix, policy, id);
-          let result: AttemptResult;
-          try {
-            result = await exchange(call, url, 'GET', lookupHeaders(call.headers), null, 'lookups', `GET ${path}`);
-          } catch (error) {
-            // No token for the lookup: the execution's outcome stays unknown.
-            if (error instanceof DollrError) throw withProcessed(error, 'unknown');
-            throw error;
-          }
+          const result = await exchange(call, url, 'GET', lookupHeaders(call.headers), null, 'lookups', `GET ${path}`);
           if (signal?.aborted) throw signal.reason;
           const looked = await classifyLookup(result, id);
           found = looked.found;
@@ -249,13 +251,8 @@ export function createTransport(options: TransportOptions): Send {
 
   async function sendOnce(call: Call, what: string, state: State): Promise<Sent> {
     if (call.signal?.aborted) throw call.signal.reason;
-    try {
-      return await exchange(call, call.url, call.method, call.headers, call.body, 'attempts', what);
-    } catch (error) {
-      // A token that could not be had: this call's `processed` is what it had sent before.
-      if (error instanceof DollrError) throw withProcessed(error, state.mayHaveLanded ? 'unknown' : false);
-      throw error;
-    }
+    call.landed = state.mayHaveLanded;
+    return exchange(call, call.url, call.method, call.headers, call.body, 'attempts', what);
   }
 
   function record(call: Call, response: Response, processed: false | 'unknown'): Response {
@@ -287,32 +284,21 @@ export function createTransport(options: TransportOptions): Send {
     const execution = call.policy.repeat === 'execution';
     const referenceId = call.referenceId;
     const tries = call.attempts > 1 ? ` (${call.attempts} attempts)` : '';
-    const laterLookup = `Look its status up (getExecution with reference_id ${referenceId ?? '?'}) before any new attempt`;
     const outcome =
       processed === false
         ? 'the request was not sent.'
         : execution
-          ? `the outcome is unknown: the execution may have been processed. ${laterLookup}${call.lookups > 0 ? '; a late landing is possible, so look again later if it is not found yet' : ''}.`
+          ? `${unknownOutcome(referenceId)}${call.lookups > 0 ? '; a late landing is possible, so look again later if it is not found yet' : ''}.`
           : call.policy.repeat === 'safe'
             ? 'no response was received.'
             : 'the outcome is unknown (the request may have been processed), so it was not retried.';
     const detail = describeSent(sent, call, true) + (lookup ? `; last status lookup ${lookup}` : '');
     const message = redactText(`${call.method} ${call.path} ${detail}${tries}; ${outcome} Server: ${call.origin}.`, auth?.secrets() ?? []);
-    if ('response' in sent) {
+    if (!('failure' in sent)) {
       // A 2xx whose body is not this execution's: the API answered, but proved nothing.
-      return new DollrApiError({
-        status: sent.response.status,
-        statusText: sent.response.statusText,
-        body: { detail: message },
-        headers: sent.response.headers,
-        attempts: call.attempts,
-        referenceId,
-        processed,
-        secrets: secretsOf(call),
-      });
-    }
-    if ('redirect' in sent) {
-      return new DollrApiError({ status: sent.redirect.status, statusText: sent.redirect.statusText, body: { detail: message }, headers: new Headers(), attempts: call.attempts, referenceId, processed });
+      const answer = 'response' in sent ? sent.response : sent.redirect;
+      const headers = 'headers' in answer ? answer.headers : new Headers();
+      return new DollrApiError({ status: answer.status, statusText: answer.statusText, body: { detail: message }, headers, attempts: call.attempts, referenceId, processed, secrets: secretsOf(call) });
     }
     const { kind, cause, refusal } = sent.failure;
     const timedOut = kind === 'timeout';
@@ -336,16 +322,10 @@ export function createTransport(options: TransportOptions): Send {
     } else {
       // A per-request `baseUrl` gets the same checks as the client option, and keeps the
       // operation's policy behind a path prefix (`https://gw/dollr` + `/v1/...`).
-      let parsed: URL;
-      try {
-        parsed = new URL(url);
-      } catch {
-        throw refuseBaseUrl('must be an absolute URL string, e.g. https://api.heydollr.app');
-      }
-      checkUrl(parsed, allowInsecureHttp);
+      const parsed = parseUrl(url, allowInsecureHttp);
       const at = parsed.pathname.search(/\/v\d+\//);
       path = at < 0 ? parsed.pathname : parsed.pathname.slice(at);
-      if (/^\/v\d+\/v\d+\//.test(path)) throw refuseBaseUrl('must not end with the API version: paths already carry /v1');
+      if (/^\/v\d+\/v\d+\//.test(path)) throw refuseBaseUrl(VERSIONED);
       prefix = parsed.origin + (at < 0 ? '' : parsed.pathname.slice(0, at));
       origin = parsed.origin;
     }
@@ -384,6 +364,7 @@ export function createTransport(options: TransportOptions): Send {
       attempts: 0,
       lookups: 0,
       renewedAuth: false,
+      landed: false,
     };
     return run(call);
   }

@@ -39,7 +39,7 @@ export async function classifyLookup(result: AttemptResult, referenceId: string)
   const { response } = result;
   const status = response.status;
   if (response.ok) {
-    const text = new TextDecoder().decode(result.body);
+    const { text } = result;
     if (isExecutionFor(safeParse(text), referenceId)) {
       return { outcome: { type: 'lookup', result: 'found' }, found: new Response(text, response), what: `answered ${status}` };
     }
