@@ -36,11 +36,11 @@ export interface DollrApiErrorInit {
   attempts: number;
   referenceId?: string | undefined;
   /** Values to scrub from the body and message (token, client secret, passcode code). */
-  secrets?: readonly string[];
+  secrets?: readonly string[] | undefined;
   /** Prefix naming what failed when it is not the caller's own request. */
-  context?: string;
+  context?: string | undefined;
   /** Default: `'unknown'` for 408 and 5xx, `false` otherwise (a refusal). */
-  processed?: false | 'unknown';
+  processed?: false | 'unknown' | undefined;
 }
 
 /**
@@ -173,9 +173,9 @@ export function apiError(response: Response, body: unknown, ctx: ApiErrorContext
     headers: response.headers,
     attempts: ctx.attempts ?? 1,
     referenceId: ctx.referenceId,
-    ...(ctx.processed !== undefined && { processed: ctx.processed }),
-    ...(ctx.secrets && { secrets: ctx.secrets }),
-    ...(ctx.context && { context: ctx.context }),
+    processed: ctx.processed,
+    secrets: ctx.secrets,
+    context: ctx.context,
   });
   if (ctx.referenceId !== undefined && isReferenceIdConflict(error.issues)) {
     error.message += `. reference_id ${ctx.referenceId} is already used by an execution: look it up with getExecution() instead of sending it again`;

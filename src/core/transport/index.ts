@@ -58,12 +58,12 @@ function parseUrl(raw: unknown, allowInsecureHttp: boolean): URL {
   try {
     url = new URL(raw as string);
   } catch {
-    throw refuseBaseUrl('must be an absolute URL string, e.g. https://api.heydollr.app');
+    throw refuseBaseUrl('must be an absolute URL, e.g. https://api.heydollr.app');
   }
-  if (url.username || url.password) throw refuseBaseUrl('must not include credentials (user:password@): auth is passed as the auth option');
+  if (url.username || url.password) throw refuseBaseUrl('must not hold credentials (user:pass@): use the auth option');
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuseBaseUrl('must use https: (or http: on loopback)');
   if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopback(url.hostname)) {
-    throw refuseBaseUrl('uses plain http: to a non-loopback host; use https, or set allowInsecureHttp: true');
+    throw refuseBaseUrl('uses http: to a non-loopback host; use https, or set allowInsecureHttp: true');
   }
   return url;
 }
@@ -148,7 +148,7 @@ export function createTransport(options: TransportOptions): Send {
         if (client) init.client = client;
       }
       const result = await attempt(call.fetch, url, init, call.timeoutMs, call.signal);
-      if (log.debugOn) log.debug(`${what} ${describeResult(result, call)} in ${Date.now() - started} ms (${counter === 'attempts' ? 'attempt' : 'lookup'} ${n})`);
+      if (log.debugOn) log.debug(`${what} ${'response' in result ? `-> ${result.response.status}` : describeSent(result, call)} in ${Date.now() - started} ms (${counter === 'attempts' ? 'attempt' : 'lookup'} ${n})`);
       if ('response' in result && result.response.status === 401 && token !== undefined && mayRenew(auth!, token, call.renewedAuth)) {
         call.renewedAuth = true;
         log.info(`${what} answered 401: renewing the token`);
@@ -288,7 +288,7 @@ export function createTransport(options: TransportOptions): Send {
       processed === false
         ? 'the request was not sent.'
         : execution
-          ? `${unknownOutcome(referenceId)}${call.lookups > 0 ? '; a late landing is possible, so look again later if it is not found yet' : ''}.`
+          ? `${unknownOutcome(referenceId)}${call.lookups > 0 ? '; a late landing is possible: look again later' : ''}.`
           : call.policy.repeat === 'safe'
             ? 'no response was received.'
             : 'the outcome is unknown (the request may have been processed), so it was not retried.';
@@ -389,16 +389,12 @@ function describeSent(sent: Sent, call: Call, verbose = false): string {
   const { kind, cause, refusal, status } = sent.failure;
   const during = status === undefined ? '' : ` (answered ${status}, then the body ${kind === 'timeout' ? 'did not finish' : 'was cut off'})`;
   if (kind === 'timeout') return `timed out after ${call.timeoutMs} ms${during}`;
-  if (kind === 'too-large') return `answered ${status} with a body over 8 MiB (refused, not read)`;
+  if (kind === 'too-large') return `answered ${status} with a body over 8 MiB (not read)`;
   if (refusal !== undefined) return `failed: ${refusal}`;
   const name = cause instanceof Error ? (verbose ? cause.message : cause.name) : 'network error';
   return `failed: ${errorCode(cause) ?? name}${during}`;
 }
 
-function describeResult(result: AttemptResult, call: Call): string {
-  if ('response' in result) return `-> ${result.response.status}`;
-  return describeSent(result, call);
-}
 
 function referenceIdOf(bodyText: string | undefined): string | undefined {
   const id = (safeParse(bodyText) as { reference_id?: unknown } | undefined)?.reference_id;
