@@ -185,6 +185,17 @@ export function apiError(response: Response, body: unknown, ctx: ApiErrorContext
   return error;
 }
 
+/** A DollrApiError for an answer that is not what was asked (a redirect, a 2xx that is not the execution): `detail` says why. */
+export const answerError = (
+  answer: { status: number; statusText: string; headers?: Headers },
+  detail: string,
+  attempts: number,
+  referenceId: string | undefined,
+  processed: false | 'unknown',
+  secrets?: readonly string[],
+): DollrApiError =>
+  new DollrApiError({ status: answer.status, statusText: answer.statusText, body: { detail }, headers: answer.headers ?? new Headers(), attempts, referenceId, processed, secrets });
+
 /** The one wording of an execution whose outcome is unknown, for every message that says so. */
 export const unknownOutcome = (referenceId: string | undefined): string =>
   `the outcome is unknown: the execution may have been processed. Look its status up (getExecution with reference_id ${referenceId ?? '?'}) before any new attempt`;

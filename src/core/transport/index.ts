@@ -7,7 +7,7 @@
  * knows an operation by name: the policy table does.
  */
 import type { AuthProvider } from '../auth.js';
-import { DollrApiError, DollrConnectionError, DollrError, DollrInputError, DollrTimeoutError, isReferenceIdConflict, parseIssues, unknownOutcome, withProcessed } from '../errors.js';
+import { answerError, DollrConnectionError, DollrError, DollrInputError, DollrTimeoutError, isReferenceIdConflict, parseIssues, unknownOutcome, withProcessed } from '../errors.js';
 import { isExecutionFor } from '../guards.js';
 import { LiteRequest } from '../lite-request.js';
 import type { Log } from '../log.js';
@@ -268,10 +268,8 @@ export function createTransport(options: TransportOptions): Send {
     if ('redirect' in sent) {
       const { status, statusText, target } = sent.redirect;
       const detail = `redirected to ${target ?? 'an unknown location'}; redirects are not followed (set baseUrl to the final address)`;
-      if (status < 300 || status > 399) {
-        // An opaque redirect (status 0) or a redirect a custom fetch followed: no 3xx to hand back.
-        throw new DollrApiError({ status, statusText, body: { detail }, headers: new Headers(), attempts: call.attempts, processed, referenceId: call.referenceId });
-      }
+      // An opaque redirect (status 0) or a redirect a custom fetch followed: no 3xx to hand back.
+      if (status < 300 || status > 399) throw answerError(sent.redirect, detail, call.attempts, call.referenceId, processed);
       return record(call, Response.json({ detail }, { status, statusText }), processed);
     }
     const response = (sent as { response: Response }).response;
@@ -296,9 +294,7 @@ export function createTransport(options: TransportOptions): Send {
     const message = redactText(`${call.method} ${call.path} ${detail}${tries}; ${outcome} Server: ${call.origin}.`, auth?.secrets() ?? []);
     if (!('failure' in sent)) {
       // A 2xx whose body is not this execution's: the API answered, but proved nothing.
-      const answer = 'response' in sent ? sent.response : sent.redirect;
-      const headers = 'headers' in answer ? answer.headers : new Headers();
-      return new DollrApiError({ status: answer.status, statusText: answer.statusText, body: { detail: message }, headers, attempts: call.attempts, referenceId, processed, secrets: secretsOf(call) });
+      return answerError('response' in sent ? sent.response : sent.redirect, message, call.attempts, referenceId, processed, secretsOf(call));
     }
     const { kind, cause, refusal } = sent.failure;
     const timedOut = kind === 'timeout';
