@@ -206,10 +206,10 @@ export const unknownOutcome = (referenceId: string | undefined): string =>
  */
 export function withProcessed<E extends DollrError>(error: E, processed: false | 'unknown'): E {
   if (!('processed' in error) || error.processed === processed) return error;
-  const copy = Object.create(Object.getPrototypeOf(error) as object) as E;
-  for (const key of Reflect.ownKeys(error)) Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(error, key)!);
-  Object.defineProperty(copy, 'processed', { value: processed, enumerable: true, configurable: true, writable: true });
-  return copy;
+  return Object.create(Object.getPrototypeOf(error) as object, {
+    ...Object.getOwnPropertyDescriptors(error),
+    processed: { value: processed, enumerable: true, configurable: true, writable: true },
+  }) as E;
 }
 
 /** True when a 422 names `body.reference_id`: Dollr's answer to a reused id. */

@@ -204,7 +204,7 @@ export function createTransport(options: TransportOptions): Send {
         case 'return':
           return finish(call, sent, action.processed ?? false);
         case 'found':
-          log.info(`${call.referenceId} landed: ${(safeParse(await found!.clone().text()) as { status: string }).status}, not re-sent`);
+          log.info(`${call.referenceId} landed: ${lastLookup}, not re-sent`);
           return record(call, found!, 'unknown');
         case 'fail': {
           // Budget spent after "never landed": the last answer (a 5xx) is the caller's to see.

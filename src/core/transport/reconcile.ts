@@ -41,7 +41,9 @@ export async function classifyLookup(result: AttemptResult, referenceId: string)
   const { response, text } = result;
   const what = `answered ${response.status}`;
   if (response.ok) {
-    if (isExecutionFor(safeParse(text), referenceId)) return { outcome: { type: 'lookup', result: 'found' }, found: new Response(text, response), what };
+    const parsed = safeParse(text);
+    // Found: `what` is the execution's status, for the log line.
+    if (isExecutionFor(parsed, referenceId)) return { outcome: { type: 'lookup', result: 'found' }, found: new Response(text, response), what: parsed.status };
     return failed(`${what} without an ExecutionResponse for this reference_id`);
   }
   if (response.status === 404) return { outcome: { type: 'lookup', result: 'not-found' }, what };
