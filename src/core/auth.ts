@@ -65,7 +65,7 @@ export function createAuth(auth: unknown, context: AuthContext): AuthProvider {
   }
   if (typeof auth === 'function') return callbackAuth(auth as () => unknown);
   if (typeof auth !== 'object' || auth === null) {
-    throw new DollrInputError('auth', 'auth is required: a token string, a function returning a token, or { clientId, clientSecret }');
+    throw new DollrInputError('auth', 'auth must be a token, a function returning one, or { clientId, clientSecret }');
   }
   const { clientId, clientSecret } = auth as Partial<ClientCredentials>;
   if (typeof clientId !== 'string' || clientId === '' || typeof clientSecret !== 'string' || clientSecret === '') {
@@ -75,7 +75,7 @@ export function createAuth(auth: unknown, context: AuthContext): AuthProvider {
   if ((g.window !== undefined || g.document !== undefined) && !context.dangerouslyAllowBrowser) {
     throw new DollrInputError(
       'auth',
-      'client credentials must stay on a server (set dangerouslyAllowBrowser only if end users cannot reach the secret)',
+      'client credentials belong on a server (set dangerouslyAllowBrowser only if users cannot reach the secret)',
     );
   }
   return clientCredentialsAuth(clientId, clientSecret, context);

@@ -36,11 +36,11 @@ export interface DollrApiErrorInit {
   attempts: number;
   referenceId?: string | undefined;
   /** Values to scrub from the body and message (token, client secret, passcode code). */
-  secrets?: readonly string[];
+  secrets?: readonly string[] | undefined;
   /** Prefix naming what failed when it is not the caller's own request. */
-  context?: string;
+  context?: string | undefined;
   /** Default: `'unknown'` for 408 and 5xx, `false` otherwise (a refusal). */
-  processed?: false | 'unknown';
+  processed?: false | 'unknown' | undefined;
 }
 
 /**
@@ -180,9 +180,9 @@ export function apiError(response: Response, body: unknown, ctx: ApiErrorContext
     headers: response.headers,
     attempts: ctx.attempts ?? 1,
     referenceId: ctx.referenceId,
-    ...(ctx.processed !== undefined && { processed: ctx.processed }),
-    ...(ctx.secrets && { secrets: ctx.secrets }),
-    ...(ctx.context && { context: ctx.context }),
+    processed: ctx.processed,
+    secrets: ctx.secrets,
+    context: ctx.context,
   });
   if (ctx.referenceId !== undefined && isReferenceIdConflict(error.issues)) {
     error.message += `. reference_id ${ctx.referenceId} is already used by an execution: look it up with getExecution() instead of sending it again`;
@@ -191,6 +191,17 @@ export function apiError(response: Response, body: unknown, ctx: ApiErrorContext
   }
   return error;
 }
+
+/** A DollrApiError for an answer that is not what was asked (a redirect, a 2xx that is not the execution): `detail` says why. */
+export const answerError = (
+  answer: { status: number; statusText: string; headers?: Headers },
+  detail: string,
+  attempts: number,
+  referenceId: string | undefined,
+  processed: false | 'unknown',
+  secrets?: readonly string[],
+): DollrApiError =>
+  new DollrApiError({ status: answer.status, statusText: answer.statusText, body: { detail }, headers: answer.headers ?? new Headers(), attempts, referenceId, processed, secrets });
 
 /** The one wording of an execution whose outcome is unknown, for every message that says so. */
 export const unknownOutcome = (referenceId: string | undefined): string =>
@@ -202,10 +213,10 @@ export const unknownOutcome = (referenceId: string | undefined): string =>
  */
 export function withProcessed<E extends DollrError>(error: E, processed: false | 'unknown'): E {
   if (!('processed' in error) || error.processed === processed) return error;
-  const copy = Object.create(Object.getPrototypeOf(error) as object) as E;
-  for (const key of Reflect.ownKeys(error)) Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(error, key)!);
-  Object.defineProperty(copy, 'processed', { value: processed, enumerable: true, configurable: true, writable: true });
-  return copy;
+  return Object.create(Object.getPrototypeOf(error) as object, {
+    ...Object.getOwnPropertyDescriptors(error),
+    processed: { value: processed, enumerable: true, configurable: true, writable: true },
+  }) as E;
 }
 
 /** True when a 422 names `body.reference_id`: Dollr's answer to a reused id. */

@@ -67,6 +67,6 @@ export function assertExecutionBody(body: unknown, policy: OperationPolicy): voi
  * string `status` and the very `reference_id` that was sent or looked up. Anything else
  * (`null`, `{}`, text, another execution) proves nothing about this one.
  */
-export function isExecutionFor(body: unknown, referenceId: string): boolean {
+export function isExecutionFor(body: unknown, referenceId: string): body is { status: string; reference_id: string } {
   return isObject(body) && typeof body.status === 'string' && body.reference_id === referenceId;
 }

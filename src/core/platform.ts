@@ -34,12 +34,9 @@ export function ownConnection(): object | undefined {
 export function fetchRefusal(error: unknown): string | undefined {
   for (let e = error as { message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
     const message = typeof e.message === 'string' ? e.message : '';
-    if (/^bad port$/i.test(message) || /\bbad port\b|port .*(blocked|restricted)/i.test(message)) {
-      return 'fetch refused to connect: the port is on the blocked-port list of the Fetch standard (e.g. 1, 6000, 10080)';
-    }
-    if (/^unknown scheme$/i.test(message)) return 'fetch refused to send it: the URL scheme is not http: or https:';
-    if (/^(Failed to parse URL|Invalid URL)/i.test(message)) return 'fetch refused to send it: the URL is not valid';
-    if (/includes credentials/i.test(message)) return 'fetch refused to send it: the URL includes credentials';
+    if (/\bbad port\b|port .*(blocked|restricted)/i.test(message)) return 'fetch refused the port (on the Fetch blocked-port list, e.g. 6000)';
+    const url = /^unknown scheme$/i.test(message) ? 'scheme is not http(s)' : /^(Failed to parse URL|Invalid URL)/i.test(message) ? 'is not valid' : /includes credentials/i.test(message) ? 'includes credentials' : '';
+    if (url) return `fetch refused it: the URL ${url}`;
   }
   return undefined;
 }

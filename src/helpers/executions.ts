@@ -5,7 +5,8 @@
  * follow an execution to COMPLETED or FAILED, which are outcomes, not errors.
  */
 import type { Core } from '../core/client.js';
-import { DollrApiError, DollrConnectionError, DollrWaitTimeoutError, apiError } from '../core/errors.js';
+import { DollrApiError, DollrConnectionError, DollrWaitTimeoutError, answerError, apiError } from '../core/errors.js';
+import { safeParse } from '../core/transport/reconcile.js';
 import { REFERENCE_ID_RULE, isExecutionFor, isReferenceId } from '../core/guards.js';
 import type { CallRecord, PerCall } from '../core/transport.js';
 import { policyFor, secretsIn } from '../core/policy.js';
@@ -89,25 +90,10 @@ function isTransient(error: unknown): boolean {
   return error instanceof DollrConnectionError || (error instanceof DollrApiError && (error.status < 300 || isRetryableStatus(error.status)));
 }
 
-function parseJson(text: unknown): unknown {
-  try {
-    return typeof text === 'string' ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A 2xx that is not an ExecutionResponse for this reference_id proves nothing: typed, never a value. */
 function notAnExecution(response: Response, referenceId: string | undefined, record?: CallRecord): DollrApiError {
-  return new DollrApiError({
-    status: response.status,
-    statusText: response.statusText,
-    body: { detail: `the body is not an ExecutionResponse for reference_id ${referenceId ?? '?'}` },
-    headers: response.headers,
-    attempts: record?.attempts ?? 1,
-    referenceId,
-    processed: 'unknown',
-  });
+  return answerError(response, `the body is not an ExecutionResponse for reference_id ${referenceId ?? '?'}`, record?.attempts ?? 1, referenceId, 'unknown');
 }
 
 /** The execution helpers of a client (internal: users see them on DollrClient). */
@@ -134,7 +120,7 @@ export function createExecutions({ auth, log, call: send }: Core): Executions {
     // Parsed here, not by openapi-fetch: a 2xx that is not JSON is a typed error, not a SyntaxError.
     const init = options?.signal === undefined ? { body, parseAs: 'text' } : { body, parseAs: 'text', signal: options.signal };
     const { data: text, error, response } = await send('POST', path, init, callOptions(options, record));
-    const data = parseJson(text);
+    const data = safeParse(text as string | undefined);
     const referenceId = (body as { reference_id?: string }).reference_id;
     if (!response.ok) {
       const secrets = [...secretsIn(policyFor('POST', path), body), ...auth.secrets()];
@@ -148,7 +134,7 @@ export function createExecutions({ auth, log, call: send }: Core): Executions {
   async function lookup(kind: ExecutionKind, referenceId: string, signal: AbortSignal | undefined, perCall: PerCall) {
     const init = { params: { path: { reference_id: referenceId } }, parseAs: 'text', ...(signal && { signal }) };
     const { data: text, error, response } = await send('GET', `/v1/status/${kind}/{reference_id}`, init, perCall);
-    const data = parseJson(text);
+    const data = safeParse(text as string | undefined);
     if (response.status === 404) return { execution: null, response };
     if (!response.ok) throw apiError(response, error, { referenceId, secrets: auth.secrets() });
     if (!isExecutionFor(data, referenceId)) throw notAnExecution(response, referenceId);

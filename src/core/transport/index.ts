@@ -7,7 +7,7 @@
  * knows an operation by name: the policy table does.
  */
 import type { AuthProvider } from '../auth.js';
-import { DollrApiError, DollrConnectionError, DollrError, DollrInputError, DollrTimeoutError, isReferenceIdConflict, parseIssues, unknownOutcome, withProcessed } from '../errors.js';
+import { answerError, DollrConnectionError, DollrError, DollrInputError, DollrTimeoutError, isReferenceIdConflict, parseIssues, unknownOutcome, withProcessed } from '../errors.js';
 import { isExecutionFor } from '../guards.js';
 import { LiteRequest } from '../lite-request.js';
 import type { Log } from '../log.js';
@@ -58,12 +58,12 @@ function parseUrl(raw: unknown, allowInsecureHttp: boolean): URL {
   try {
     url = new URL(raw as string);
   } catch {
-    throw refuseBaseUrl('must be an absolute URL string, e.g. https://api.heydollr.app');
+    throw refuseBaseUrl('must be an absolute URL, e.g. https://api.heydollr.app');
   }
-  if (url.username || url.password) throw refuseBaseUrl('must not include credentials (user:password@): auth is passed as the auth option');
+  if (url.username || url.password) throw refuseBaseUrl('must not hold credentials (user:pass@): use the auth option');
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuseBaseUrl('must use https: (or http: on loopback)');
   if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopback(url.hostname)) {
-    throw refuseBaseUrl('uses plain http: to a non-loopback host; use https, or set allowInsecureHttp: true');
+    throw refuseBaseUrl('uses http: to a non-loopback host; use https, or set allowInsecureHttp: true');
   }
   return url;
 }
@@ -148,7 +148,7 @@ export function createTransport(options: TransportOptions): Send {
         if (client) init.client = client;
       }
       const result = await attempt(call.fetch, url, init, call.timeoutMs, call.signal);
-      if (log.debugOn) log.debug(`${what} ${describeResult(result, call)} in ${Date.now() - started} ms (${counter === 'attempts' ? 'attempt' : 'lookup'} ${n})`);
+      if (log.debugOn) log.debug(`${what} ${'response' in result ? `-> ${result.response.status}` : describeSent(result, call)} in ${Date.now() - started} ms (${counter === 'attempts' ? 'attempt' : 'lookup'} ${n})`);
       if ('response' in result && result.response.status === 401 && token !== undefined && mayRenew(auth!, token, call.renewedAuth)) {
         call.renewedAuth = true;
         log.info(`${what} answered 401: renewing the token`);
@@ -204,7 +204,7 @@ export function createTransport(options: TransportOptions): Send {
         case 'return':
           return finish(call, sent, action.processed ?? false);
         case 'found':
-          log.info(`${call.referenceId} landed: ${(safeParse(await found!.clone().text()) as { status: string }).status}, not re-sent`);
+          log.info(`${call.referenceId} landed: ${lastLookup}, not re-sent`);
           return record(call, found!, 'unknown');
         case 'fail': {
           // Budget spent after "never landed": the last answer (a 5xx) is the caller's to see.
@@ -268,10 +268,8 @@ export function createTransport(options: TransportOptions): Send {
     if ('redirect' in sent) {
       const { status, statusText, target } = sent.redirect;
       const detail = `redirected to ${target ?? 'an unknown location'}; redirects are not followed (set baseUrl to the final address)`;
-      if (status < 300 || status > 399) {
-        // An opaque redirect (status 0) or a redirect a custom fetch followed: no 3xx to hand back.
-        throw new DollrApiError({ status, statusText, body: { detail }, headers: new Headers(), attempts: call.attempts, processed, referenceId: call.referenceId });
-      }
+      // An opaque redirect (status 0) or a redirect a custom fetch followed: no 3xx to hand back.
+      if (status < 300 || status > 399) throw answerError(sent.redirect, detail, call.attempts, call.referenceId, processed);
       return record(call, Response.json({ detail }, { status, statusText }), processed);
     }
     const response = (sent as { response: Response }).response;
@@ -288,7 +286,7 @@ export function createTransport(options: TransportOptions): Send {
       processed === false
         ? 'the request was not sent.'
         : execution
-          ? `${unknownOutcome(referenceId)}${call.lookups > 0 ? '; a late landing is possible, so look again later if it is not found yet' : ''}.`
+          ? `${unknownOutcome(referenceId)}${call.lookups > 0 ? '; a late landing is possible: look again later' : ''}.`
           : call.policy.repeat === 'safe'
             ? 'no response was received.'
             : 'the outcome is unknown (the request may have been processed), so it was not retried.';
@@ -296,9 +294,7 @@ export function createTransport(options: TransportOptions): Send {
     const message = redactText(`${call.method} ${call.path} ${detail}${tries}; ${outcome} Server: ${call.origin}.`, auth?.secrets() ?? []);
     if (!('failure' in sent)) {
       // A 2xx whose body is not this execution's: the API answered, but proved nothing.
-      const answer = 'response' in sent ? sent.response : sent.redirect;
-      const headers = 'headers' in answer ? answer.headers : new Headers();
-      return new DollrApiError({ status: answer.status, statusText: answer.statusText, body: { detail: message }, headers, attempts: call.attempts, referenceId, processed, secrets: secretsOf(call) });
+      return answerError('response' in sent ? sent.response : sent.redirect, message, call.attempts, referenceId, processed, secretsOf(call));
     }
     const { kind, cause, refusal } = sent.failure;
     const timedOut = kind === 'timeout';
@@ -389,16 +385,12 @@ function describeSent(sent: Sent, call: Call, verbose = false): string {
   const { kind, cause, refusal, status } = sent.failure;
   const during = status === undefined ? '' : ` (answered ${status}, then the body ${kind === 'timeout' ? 'did not finish' : 'was cut off'})`;
   if (kind === 'timeout') return `timed out after ${call.timeoutMs} ms${during}`;
-  if (kind === 'too-large') return `answered ${status} with a body over 8 MiB (refused, not read)`;
+  if (kind === 'too-large') return `answered ${status} with a body over 8 MiB (not read)`;
   if (refusal !== undefined) return `failed: ${refusal}`;
   const name = cause instanceof Error ? (verbose ? cause.message : cause.name) : 'network error';
   return `failed: ${errorCode(cause) ?? name}${during}`;
 }
 
-function describeResult(result: AttemptResult, call: Call): string {
-  if ('response' in result) return `-> ${result.response.status}`;
-  return describeSent(result, call);
-}
 
 function referenceIdOf(bodyText: string | undefined): string | undefined {
   const id = (safeParse(bodyText) as { reference_id?: unknown } | undefined)?.reference_id;

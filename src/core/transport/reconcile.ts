@@ -32,22 +32,23 @@ export interface Looked {
   what: string;
 }
 
+const failed = (what: string): Looked => ({ outcome: { type: 'lookup', result: 'failed' }, what });
+
 /** Classifies one lookup's result for decide(). */
 export async function classifyLookup(result: AttemptResult, referenceId: string): Promise<Looked> {
-  if ('failure' in result) return { outcome: { type: 'lookup', result: 'failed' }, what: result.failure.kind === 'timeout' ? 'timed out' : `failed (${result.failure.kind})` };
-  if ('redirect' in result) return { outcome: { type: 'lookup', result: 'failed' }, what: `answered ${result.redirect.status} (a redirect, not followed)` };
-  const { response } = result;
-  const status = response.status;
+  if ('failure' in result) return failed(result.failure.kind === 'timeout' ? 'timed out' : `failed (${result.failure.kind})`);
+  if ('redirect' in result) return failed(`answered ${result.redirect.status} (a redirect, not followed)`);
+  const { response, text } = result;
+  const what = `answered ${response.status}`;
   if (response.ok) {
-    const { text } = result;
-    if (isExecutionFor(safeParse(text), referenceId)) {
-      return { outcome: { type: 'lookup', result: 'found' }, found: new Response(text, response), what: `answered ${status}` };
-    }
-    return { outcome: { type: 'lookup', result: 'failed' }, what: `answered ${status} without an ExecutionResponse for this reference_id` };
+    const parsed = safeParse(text);
+    // Found: `what` is the execution's status, for the log line.
+    if (isExecutionFor(parsed, referenceId)) return { outcome: { type: 'lookup', result: 'found' }, found: new Response(text, response), what: parsed.status };
+    return failed(`${what} without an ExecutionResponse for this reference_id`);
   }
-  if (status === 404) return { outcome: { type: 'lookup', result: 'not-found' }, what: 'answered 404' };
-  if (status === 429) return { outcome: { type: 'lookup', result: 'rate-limited', retryAfterMs: retryAfterMs(response.headers) }, what: 'answered 429' };
-  return { outcome: { type: 'lookup', result: 'failed' }, what: `answered ${status}` };
+  if (response.status === 404) return { outcome: { type: 'lookup', result: 'not-found' }, what };
+  if (response.status === 429) return { outcome: { type: 'lookup', result: 'rate-limited', retryAfterMs: retryAfterMs(response.headers) }, what };
+  return failed(what);
 }
 
 export function safeParse(text: string | undefined): unknown {
