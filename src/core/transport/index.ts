@@ -108,6 +108,11 @@ interface Call {
   landed: boolean;
 }
 
+/** `headers.forEach(copyInto, target)`: a copy without a closure, and without Headers' iterator (absent from lib "DOM" alone). */
+function copyInto(this: Record<string, string>, value: string, name: string): void {
+  this[name] = value;
+}
+
 /** What the last send produced, for the final answer or error. */
 type Sent = AttemptResult;
 
@@ -140,7 +145,7 @@ export function createTransport(options: TransportOptions): Send {
       const started = log.debugOn ? Date.now() : 0;
       // A plain copy (cheaper than Headers, which fetch copies anyway): the token goes on it only.
       const sent: Record<string, string> = {};
-      for (const [name, value] of headers) sent[name] = value;
+      headers.forEach(copyInto, sent);
       if (token !== undefined) sent.authorization = `Bearer ${token}`;
       const init: RequestInit & { client?: object } = { method, headers: sent, body, redirect: 'manual' };
       if (call.policy.repeat === 'execution') {
