@@ -100,6 +100,18 @@ async function main(): Promise<void> {
   const parent = process.ppid;
   const sandbox = await startSandbox(options);
   const control = `${sandbox.url}/_sandbox`;
+  // Ready to stop before saying ready: a starter may send SIGINT the moment it reads the banner.
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    sandbox.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   const exposed = !isLoopback(options.host ?? '127.0.0.1');
   if (exposed) {
     console.error(
@@ -133,17 +145,6 @@ async function main(): Promise<void> {
     );
   }
 
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    sandbox.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
   // Reparented means the starter died (npx killed, a shell gone): exit rather than hold the port.
   setInterval(() => {
     if (process.ppid !== parent) stop();
