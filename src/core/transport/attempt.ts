@@ -24,101 +24,71 @@ export type FailureKind =
   | 'lost'
   /** The answer's body is larger than MAX_BODY_BYTES. */
   | 'too-large'
-  /** The caller's signal aborted: its reason is the caller's, not ours. */
+  /** The caller's signal aborted: its reason (`cause`) is the caller's, not ours. */
   | 'aborted';
 
-export interface Failure {
-  kind: FailureKind;
+/**
+ * What one attempt produced: an answer (`response`, its body read and held as `text`), a
+ * redirect (`redirect`: the origin of its Location, '' when unknown; never followed) or a
+ * `failure`. `status` is set whenever headers arrived.
+ */
+export interface Sent {
+  response?: Response;
+  text?: string;
+  status?: number;
+  statusText?: string;
+  redirect?: string;
+  failure?: FailureKind;
   /** What the runtime threw (absent for our own timeout and the size cap). */
   cause?: unknown;
   /** For fetch refusals, the cause in words. */
   refusal?: string | undefined;
-  /** The status, when headers arrived before the failure. */
-  status?: number;
 }
-
-export interface Redirect {
-  status: number;
-  statusText: string;
-  /** Origin of `Location` (never the whole URL: it may carry a query), or undefined. */
-  target: string | undefined;
-}
-
-/** `text`: the body read under the deadline, for callers that must read it without a clone. */
-export type AttemptResult = { response: Response; text: string } | { redirect: Redirect } | { failure: Failure };
 
 function abortForTimeout(controller: AbortController): void {
   controller.abort();
 }
 
-/** Forwards the caller's abort to the attempt's controller (no closure per attempt). */
-class Forward {
-  constructor(
-    readonly controller: AbortController,
-    readonly signal: AbortSignal,
-  ) {}
-  handleEvent(): void {
-    this.controller.abort(this.signal.reason);
-  }
-}
-
-function failed(signal: AbortSignal | undefined, userSignal: AbortSignal | null, cause: unknown, status?: number): { failure: Failure } {
-  if (userSignal?.aborted) return { failure: { kind: 'aborted', cause: userSignal.reason } };
-  if (signal?.aborted) return { failure: { kind: 'timeout', status } };
-  if (status === undefined) {
-    const refusal = fetchRefusal(cause);
-    if (refusal !== undefined || neverSent(cause)) return { failure: { kind: 'not-sent', cause, refusal } };
-  }
-  return { failure: { kind: 'lost', cause, status } };
-}
+const ignore = (): undefined => undefined;
 
 /**
  * Sends `init` to `url` once. `init` must already carry `redirect: 'manual'` and every header;
  * the signal is added here. One controller and one timer per attempt, none without a deadline
- * or a caller's signal. Only fetch's own failures become `{ failure }`.
+ * or a caller's signal. Only fetch's own failures become a `failure`.
  */
-export async function attempt(
-  fetch: FetchLike,
-  url: string,
-  init: RequestInit,
-  timeoutMs: number,
-  userSignal: AbortSignal | null,
-): Promise<AttemptResult> {
+export async function attempt(fetch: FetchLike, url: string, init: RequestInit, timeoutMs: number, userSignal: AbortSignal | null): Promise<Sent> {
   const deadline = timeoutMs < Infinity;
   const controller = deadline || userSignal ? new AbortController() : undefined;
+  const signal = controller?.signal;
   const timer = deadline ? setTimeout(abortForTimeout, clampTimer(timeoutMs), controller) : undefined;
-  const forward = userSignal ? new Forward(controller!, userSignal) : undefined;
+  const forward = userSignal ? () => controller!.abort(userSignal.reason) : undefined;
   if (forward) {
-    if (userSignal!.aborted) forward.handleEvent();
+    if (userSignal!.aborted) forward();
     else userSignal!.addEventListener('abort', forward, { once: true });
   }
-  const signal = controller?.signal;
   if (signal) init.signal = signal;
+  let status: number | undefined;
   try {
-    let response: Response;
-    try {
-      response = await fetch(url, init);
-    } catch (error) {
-      return failed(signal, userSignal, error);
-    }
+    const response = await fetch(url, init);
+    status = response.status;
     if (isRedirect(response)) {
       response.body?.cancel().catch(ignore);
-      return { redirect: redirectOf(response, url) };
+      return { status, statusText: response.statusText, redirect: redirectTarget(response, url) };
     }
-    try {
-      const text = await readCapped(response, signal);
-      if (text === undefined) return { failure: { kind: 'too-large', status: response.status } };
-      return { response: hold(response, text), text };
-    } catch (error) {
-      return failed(signal, userSignal, error, response.status);
-    }
+    const text = await readCapped(response, signal);
+    return text === undefined ? { failure: 'too-large', status } : { response: hold(response, text), text, status };
+  } catch (cause) {
+    if (userSignal?.aborted) return { failure: 'aborted', cause: userSignal.reason };
+    if (signal?.aborted) return { failure: 'timeout', status };
+    const refusal = status === undefined ? fetchRefusal(cause) : undefined;
+    const notSent = refusal !== undefined || (status === undefined && neverSent(cause));
+    return { failure: notSent ? 'not-sent' : 'lost', cause, refusal, status };
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    clearTimeout(timer);
     if (forward) userSignal!.removeEventListener('abort', forward);
   }
 }
 
-const ignore = (): undefined => undefined;
 const TEXT = Symbol('text');
 const PARSED = Symbol('parsed');
 type Held = Response & { [TEXT]: string; [PARSED]?: unknown };
@@ -130,7 +100,7 @@ const copy = (r: Held): Response => new Response(r[TEXT] || null, r);
  * builds a second Response. Still the runtime's Response (`instanceof`, headers, status): one
  * prototype swap per answer, no closures.
  */
-const HELD: object = Object.create(Response.prototype, {
+const HELD = Object.create(Response.prototype, {
   bodyUsed: { get: () => false },
   body: { get(this: Held) { return this[TEXT] ? copy(this).body : null; } },
   text: { value(this: Held) { return Promise.resolve(this[TEXT]); } },
@@ -138,18 +108,16 @@ const HELD: object = Object.create(Response.prototype, {
     value(this: Held) {
       // The first reader gets the value parsed while checking it (executions), if any.
       const parsed = this[PARSED];
-      if (parsed !== undefined) {
-        this[PARSED] = undefined;
-        return Promise.resolve(parsed);
-      }
-      return Promise.resolve(this[TEXT]).then(JSON.parse);
+      this[PARSED] = undefined;
+      return parsed !== undefined ? Promise.resolve(parsed) : Promise.resolve(this[TEXT]).then(JSON.parse);
     },
   },
-  arrayBuffer: { value(this: Held) { return copy(this).arrayBuffer(); } },
-  blob: { value(this: Held) { return copy(this).blob(); } },
-  formData: { value(this: Held) { return copy(this).formData(); } },
   clone: { value(this: Held) { return hold(copy(this), this[TEXT]); } },
-});
+}) as Record<string, unknown>;
+// The other readers, where this runtime has them (`bytes` is newer than Node 20).
+for (const reader of ['arrayBuffer', 'blob', 'formData', 'bytes'] as const) {
+  if (reader in Response.prototype) HELD[reader] = function (this: Held) { return (copy(this) as unknown as Record<string, () => unknown>)[reader]!(); };
+}
 
 function hold(response: Response, text: string): Response {
   Object.setPrototypeOf(response, HELD);
@@ -159,19 +127,18 @@ function hold(response: Response, text: string): Response {
 
 /** Hands `value` (parsed from the held text) to the first `json()` reader instead of parsing again. */
 export function keepParsed(response: Response, value: unknown): void {
-  if (TEXT in response && value !== null && typeof value === 'object') (response as Held)[PARSED] = value;
+  if (value !== null && typeof value === 'object') (response as Held)[PARSED] = value;
 }
 
-function redirectOf(response: Response, url: string): Redirect {
-  let target: string | undefined;
+/** The origin of a redirect's target (never the whole URL: it may carry a query), or ''. */
+function redirectTarget(response: Response, url: string): string {
   try {
     const location = response.headers.get('location');
-    if (location) target = new URL(location, url).origin;
-    else if (response.redirected && response.url) target = new URL(response.url).origin;
+    // `redirected`: a custom fetch followed it despite `redirect: 'manual'`.
+    return location ? new URL(location, url).origin : response.redirected && response.url ? new URL(response.url).origin : '';
   } catch {
-    target = undefined;
+    return '';
   }
-  return { status: response.status, statusText: response.statusText, target };
 }
 
 /**
@@ -180,14 +147,14 @@ function redirectOf(response: Response, url: string): Redirect {
  * length is read in one go; anything else is counted chunk by chunk.
  */
 async function readCapped(response: Response, signal: AbortSignal | undefined): Promise<string | undefined> {
-  const length = response.headers.get('content-length');
-  const declared = length === null ? NaN : Number(length);
+  const { headers, body } = response;
+  const declared = Number(headers.get('content-length') ?? NaN);
   if (declared > MAX_BODY_BYTES) {
-    response.body?.cancel().catch(ignore);
+    body?.cancel().catch(ignore);
     return undefined;
   }
-  if (declared >= 0 && !response.headers.has('content-encoding')) return response.text();
-  const reader = response.body?.getReader();
+  if (declared >= 0 && !headers.has('content-encoding')) return response.text();
+  const reader = body?.getReader();
   if (!reader) return '';
   // A fetch that ignores the signal for its body still stops here: cancelling ends the read.
   const stop = (): void => void reader.cancel(signal!.reason).catch(ignore);
@@ -198,7 +165,7 @@ async function readCapped(response: Response, signal: AbortSignal | undefined): 
     let size = 0;
     for (;;) {
       const { done, value } = await reader.read();
-      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      if (signal?.aborted) throw signal.reason;
       if (done) return text + decoder.decode();
       size += value.byteLength;
       if (size > MAX_BODY_BYTES) {

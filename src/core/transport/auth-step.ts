@@ -1,5 +1,5 @@
 /**
- * The bearer token of each attempt, and the one renewal after a 401. Waiting for a token is
+ * The bearer token of each attempt (after a 401 the loop renews it once per call). Waiting for a token is
  * part of the attempt: it ends within the attempt's deadline and the caller's signal, so a
  * stalled token request (shared by every waiter) cannot hold a call past its deadline. The
  * token never goes on a request object anyone else holds: the loop copies headers per attempt.
@@ -33,12 +33,4 @@ function withinDeadline(auth: AuthProvider, pending: Promise<string>, { timeoutM
     }, clampTimer(timeoutMs));
   });
   return Promise.race([pending, late]).finally(() => clearTimeout(timer));
-}
-
-/**
- * After a 401 sent with `token`: true when one more send with a fresh token makes sense, at
- * most once per call (a refused fresh token is the caller's answer, not a loop).
- */
-export function mayRenew(auth: AuthProvider, token: string, renewedAlready: boolean): boolean {
-  return !renewedAlready && auth.renew(token);
 }
