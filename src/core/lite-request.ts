@@ -12,14 +12,14 @@ export class LiteRequest {
   body: BodyInit | null;
   signal: AbortSignal | null;
 
-  constructor(input: string | URL | { url: string }, init?: RequestInit) {
+  constructor(input: string | URL | { url: string }, init: RequestInit = {}) {
     this.url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    this.method = init?.method ?? 'GET';
+    this.method = init.method ?? 'GET';
     // openapi-fetch always passes a fresh Headers: reuse it rather than copy.
-    const headers = init?.headers;
+    const { headers } = init;
     this.headers = headers instanceof Headers ? headers : new Headers(headers);
-    this.body = init?.body ?? null;
-    this.signal = init?.signal ?? null;
+    this.body = init.body ?? null;
+    this.signal = init.signal ?? null;
   }
 
   /**
@@ -40,8 +40,7 @@ export class LiteRequest {
   }
 
   clone(): LiteRequest {
-    const { url, method, body, signal } = this;
-    return new LiteRequest(url, { method, headers: new Headers(this.headers), body, signal });
+    return new LiteRequest(this.url, { ...this, headers: new Headers(this.headers) });
   }
 
   // Body readers for middleware; the body stays readable (a string body is kept as is).
@@ -49,19 +48,18 @@ export class LiteRequest {
     return typeof this.body === 'string' ? Promise.resolve(this.body) : new Response(this.body).text();
   }
 
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text());
+  json(): Promise<unknown> {
+    return this.text().then(JSON.parse);
   }
 
-  arrayBuffer(): Promise<ArrayBuffer> {
-    return new Response(this.body).arrayBuffer();
-  }
+  declare arrayBuffer: () => Promise<ArrayBuffer>;
+  declare blob: () => Promise<Blob>;
+  declare formData: () => Promise<FormData>;
+}
 
-  blob(): Promise<Blob> {
-    return new Response(this.body).blob();
-  }
-
-  formData(): Promise<FormData> {
-    return new Response(this.body).formData();
-  }
+// The other readers (declared above), each from a copy so the body stays readable.
+for (const reader of ['arrayBuffer', 'blob', 'formData'] as const) {
+  LiteRequest.prototype[reader] = function (this: LiteRequest) {
+    return new Response(this.body)[reader]();
+  } as never;
 }

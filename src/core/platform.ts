@@ -33,10 +33,9 @@ export function ownConnection(): object | undefined {
  */
 export function fetchRefusal(error: unknown): string | undefined {
   for (let e = error as { message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    const message = typeof e.message === 'string' ? e.message : '';
-    if (/\bbad port\b|port .*(blocked|restricted)/i.test(message)) return 'fetch refused the port (on the Fetch blocked-port list, e.g. 6000)';
-    const url = /^unknown scheme$/i.test(message) ? 'scheme is not http(s)' : /^(Failed to parse URL|Invalid URL)/i.test(message) ? 'is not valid' : /includes credentials/i.test(message) ? 'includes credentials' : '';
-    if (url) return `fetch refused it: the URL ${url}`;
+    const message = String(e.message);
+    if (/\bbad port\b|port .*(blocked|restricted)/i.test(message)) return 'fetch refused the port (on the Fetch blocked-port list)';
+    if (/^(unknown scheme|Failed to parse URL|Invalid URL)|includes credentials/i.test(message)) return 'fetch refused the URL';
   }
   return undefined;
 }

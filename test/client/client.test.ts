@@ -90,7 +90,7 @@ describe('client.POST', () => {
     for (const error of [viaPost, viaGet]) {
       expect(error).toBeInstanceOf(DollrInputError);
       expect((error as DollrInputError).field).toBe('baseUrl');
-      expect((error as Error).message).toMatch(/use https, or set allowInsecureHttp: true/);
+      expect((error as Error).message).toMatch(/must use https: \(http: only on loopback, or set allowInsecureHttp: true\)/);
     }
     expect(server.requests).toHaveLength(0);
     // Loopback, or an explicit opt-in, is allowed per request as it is for the client.

@@ -241,7 +241,7 @@ describe('non-idempotent POSTs (sessions, accounts) are never repeated blindly',
     const error = await catchError(postUntyped(testClient(server.url), '/v1/sessions/payout', { amount: 5 }));
     expect(error).toBeInstanceOf(DollrConnectionError);
     expect(error).not.toBeInstanceOf(DollrTimeoutError);
-    expect((error as Error).message).toMatch(/^POST \/v1\/sessions\/payout failed: .*outcome is unknown \(the request may have been processed\)/);
+    expect((error as Error).message).toMatch(/^POST \/v1\/sessions\/payout failed: .*outcome is unknown \(it may have been processed\)/);
     expect(server.requests).toHaveLength(1);
   });
 

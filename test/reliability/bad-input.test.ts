@@ -227,7 +227,7 @@ describe('execute() refuses bad input before any request, for every kind', () =>
 describe('an http: non-loopback baseUrl is refused', () => {
   it('when the client is created, so nothing can be sent', () => {
     const error = thrownBy(() => createDollrClient({ baseUrl: 'http://api.heydollr.app', auth: STATIC_TOKEN }));
-    expectInputError(error, 'baseUrl', /use https, or set allowInsecureHttp: true/);
+    expectInputError(error, 'baseUrl', /must use https: \(http: only on loopback, or set allowInsecureHttp: true\)/);
     expect(sandbox.requests()).toEqual([]);
   });
 

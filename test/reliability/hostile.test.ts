@@ -158,7 +158,7 @@ describe('redirects are never followed: a 3xx is a final, typed answer', () => {
           }
           expect(apiError.status).toBe(status);
           expect(apiError.message).toContain(expectedOrigin);
-          expect(apiError.message).toMatch(/redirects are not followed/);
+          expect(apiError.message).toMatch(/a redirect to \S+ is not followed: set baseUrl to the final address/);
           if (surface === 'execution') {
             expect(apiError.processed).toBe(false);
             expect(posts(api)).toHaveLength(1);

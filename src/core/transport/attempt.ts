@@ -7,7 +7,7 @@
  * later read can stall.
  */
 import { clampTimer, fetchRefusal, isRedirect } from '../platform.js';
-import { neverSent } from '../retry.js';
+import { errorCode, neverSent } from '../retry.js';
 
 /** The subset of `fetch` the client calls. Any WHATWG-compatible fetch fits. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -43,6 +43,21 @@ export interface Sent {
   cause?: unknown;
   /** For fetch refusals, the cause in words. */
   refusal?: string | undefined;
+}
+
+/**
+ * A send in words, for log lines and messages: `answered 503`, `timed out after 500 ms`,
+ * `failed: ECONNRESET`. `verbose` (messages, redacted by the caller) may carry the runtime
+ * error's message; fetch refusals, which quote the URL, are always put in our own words.
+ */
+export function describe(sent: Sent, timeoutMs: number, verbose?: boolean): string {
+  const { status, failure: kind, cause, refusal } = sent;
+  if (sent.response) return status! < 300 ? `answered ${status} with no ExecutionResponse for this reference_id` : `answered ${status}`;
+  if (!kind) return `answered ${status} (a redirect, not followed)`;
+  const during = status === undefined ? '' : ` (answered ${status}, then the body ${kind === 'timeout' ? 'did not finish' : 'was cut off'})`;
+  if (kind === 'timeout') return `timed out after ${timeoutMs} ms${during}`;
+  if (kind === 'too-large') return `answered ${status} with a body over 8 MiB (not read)`;
+  return `failed: ${refusal ?? errorCode(cause) ?? (cause instanceof Error ? (verbose ? cause.message : cause.name) : 'network error')}${refusal ? '' : during}`;
 }
 
 function abortForTimeout(controller: AbortController): void {

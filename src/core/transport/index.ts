@@ -7,7 +7,7 @@
  * knows an operation by name: the policy table does.
  */
 import type { AuthProvider } from '../auth.js';
-import { answerError, DollrConnectionError, DollrError, DollrInputError, DollrTimeoutError, isReferenceIdConflict, parseIssues, unknownOutcome, withProcessed } from '../errors.js';
+import { answerError, DollrConnectionError, DollrError, DollrTimeoutError, isReferenceIdConflict, parseIssues, unknownOutcome, withProcessed } from '../errors.js';
 import { isExecutionFor } from '../guards.js';
 import { LiteRequest } from '../lite-request.js';
 import type { Log } from '../log.js';
@@ -18,7 +18,8 @@ import { redactJson, redactText } from '../redact.js';
 import { backoffDelay, errorCode, retryAfterMs, sleep } from '../retry.js';
 import type { ResolvedBackoff } from '../retry.js';
 import type { CallRecord, PerCall, Send } from '../send.js';
-import { attempt, keepParsed } from './attempt.js';
+import { attempt, describe, keepParsed } from './attempt.js';
+import { parseUrl, refuseBaseUrl, VERSIONED } from './base-url.js';
 import type { FailureKind, FetchLike, Sent } from './attempt.js';
 import { tokenFor } from './auth-step.js';
 import { decide, isUncertain, isUnknownStatus } from './decide.js';
@@ -28,6 +29,7 @@ import { classifyLookup, safeParse } from './reconcile.js';
 export type { FetchLike } from './attempt.js';
 export type { CallRecord, PerCall, Send } from '../send.js';
 export { MAX_BODY_BYTES } from './attempt.js';
+export { checkBaseUrl } from './base-url.js';
 
 export interface TransportOptions {
   fetch: FetchLike;
@@ -43,40 +45,6 @@ export interface TransportOptions {
 
 /** Status lookups made for one unknown outcome before giving up on knowing it. */
 export const LOOKUPS_PER_UNKNOWN_OUTCOME = 3;
-
-const isLoopback = (hostname: string): boolean =>
-  hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-
-const refuseBaseUrl = (problem: string): DollrInputError => new DollrInputError('baseUrl', `baseUrl ${problem}`);
-
-/**
- * What every base URL (the client option or a per-request one) must be: absolute, https (or
- * http on loopback, or with allowInsecureHttp), no credentials (never echoed).
- */
-function parseUrl(raw: unknown, allowInsecureHttp: boolean): URL {
-  let url: URL;
-  try {
-    url = new URL(raw as string);
-  } catch {
-    throw refuseBaseUrl('must be an absolute URL, e.g. https://api.heydollr.app');
-  }
-  if (url.username || url.password) throw refuseBaseUrl('must not hold credentials (user:pass@): use the auth option');
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuseBaseUrl('must use https: (or http: on loopback)');
-  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopback(url.hostname)) {
-    throw refuseBaseUrl('uses http: to a non-loopback host; use https, or set allowInsecureHttp: true');
-  }
-  return url;
-}
-
-const VERSIONED = 'must not end with the API version: paths already carry /v1';
-
-/** Validates the client's `baseUrl` and returns it normalized, without trailing slashes. */
-export function checkBaseUrl(raw: unknown, allowInsecureHttp: boolean): string {
-  const url = parseUrl(raw, allowInsecureHttp);
-  if (url.search || url.hash) throw refuseBaseUrl('must not have a query or fragment');
-  if (/\/v\d+\/*$/i.test(url.pathname)) throw refuseBaseUrl(`${VERSIONED} (use e.g. https://api.heydollr.app)`);
-  return url.href.replace(/\/+$/, '');
-}
 
 /** One call through the transport: it is decide()'s policy and state too (no copies per step). */
 interface Call extends DecidePolicy, State {
@@ -152,7 +120,7 @@ export function createTransport(options: TransportOptions): Send {
       if (client) init.client = client;
       const sent = await attempt(call.fetch, lookup ? call.prefix + lookupPath : call.url, init, call.timeoutMs, call.signal);
       if (sent.failure === 'aborted') throw sent.cause;
-      if (log.debugOn) log.debug(`${what} ${sent.response ? `-> ${sent.status}` : describe(call, sent)} in ${Date.now() - started} ms (${lookup ? 'lookup' : 'attempt'} ${n})`);
+      if (log.debugOn) log.debug(`${what} ${sent.response ? `-> ${sent.status}` : describe(sent, call.timeoutMs)} in ${Date.now() - started} ms (${lookup ? 'lookup' : 'attempt'} ${n})`);
       if (sent.status === 401 && sent.response && token !== undefined && !call.renewedAuth && auth!.renew(token)) {
         call.renewedAuth = true;
         log.info(`${what} answered 401: renewing the token`);
@@ -206,7 +174,7 @@ export function createTransport(options: TransportOptions): Send {
         case 'resend': {
           if (log.infoOn) {
             const { wait: w } = action;
-            const why = outcome.type === 'lookup' ? `${id} never landed` : describe(call, sent);
+            const why = outcome.type === 'lookup' ? `${id} never landed` : describe(sent, call.timeoutMs);
             log.info(`${what} ${why}; retry ${call.retries + 1} of ${call.maxRetries}${'ms' in w ? ` in ${Math.round(w.ms)} ms` : ''}`);
           }
           await wait(call, action.wait);
@@ -221,12 +189,12 @@ export function createTransport(options: TransportOptions): Send {
           if (id === undefined) throw failure(call, sent, 'unknown');
           if (call.lookups === 0) {
             call.reconciling = outcome.type === 'answer' && outcome.duplicate ? 'duplicate' : 'unknown';
-            const why = call.reconciling === 'duplicate' ? 'a re-send was refused as a duplicate reference_id' : describe(call, sent);
+            const why = call.reconciling === 'duplicate' ? 'a re-send was refused as a duplicate reference_id' : describe(sent, call.timeoutMs);
             log.info(`${what} ${why}: outcome unknown; looking up ${id}`);
           }
           await wait(call, action.wait);
           call.lookups++;
-          const looked = classifyLookup(await exchange(call, (call.policy.status as string).replace('{reference_id}', encodeURIComponent(id))), id);
+          const looked = classifyLookup(await exchange(call, (call.policy.status as string).replace('{reference_id}', encodeURIComponent(id))), id, call.timeoutMs);
           found = looked.found;
           lastLookup = looked.what;
           const { result } = looked.outcome;
@@ -250,7 +218,7 @@ export function createTransport(options: TransportOptions): Send {
     const { response, status = 0, statusText = '' } = sent;
     if (response) return done(call, response.ok ? response : await scrub(response, secretsOf(call)), processed);
     // A redirect: decide() returns nothing else without a response.
-    const detail = `redirected to ${sent.redirect || 'an unknown location'}; redirects are not followed (set baseUrl to the final address)`;
+    const detail = `a redirect to ${sent.redirect || 'elsewhere'} is not followed: set baseUrl to the final address`;
     // An opaque redirect (status 0) or a redirect a custom fetch followed: no 3xx to hand back.
     if (status < 300 || status > 399) throw answerError({ status, statusText }, detail, call.attempts, call.referenceId, processed);
     return done(call, Response.json({ detail }, { status, statusText }), processed);
@@ -266,8 +234,8 @@ export function createTransport(options: TransportOptions): Send {
           ? `${unknownOutcome(referenceId)}${call.looked > 0 ? '; a late landing is possible: look again later' : ''}.`
           : repeat === 'safe'
             ? 'no response was received.'
-            : 'the outcome is unknown (the request may have been processed), so it was not retried.';
-    const detail = describe(call, sent, true) + (lookup ? `; last status lookup ${lookup}` : '') + (attempts > 1 ? ` (${attempts} attempts)` : '');
+            : 'the outcome is unknown (it may have been processed), so it was not retried.';
+    const detail = describe(sent, call.timeoutMs, true) + (lookup ? `; last status lookup ${lookup}` : '') + (attempts > 1 ? ` (${attempts} attempts)` : '');
     const message = redactText(`${call.method} ${call.path} ${detail}; ${outcome} Server: ${call.origin}.`, auth?.secrets() ?? []);
     const { failure: kind, cause, refusal } = sent;
     // A 2xx whose body is not this execution's: the API answered, but proved nothing.
@@ -341,24 +309,19 @@ export function createTransport(options: TransportOptions): Send {
   return transport;
 }
 
-/**
- * The last send in words: `timed out after N ms`, `failed: ECONNRESET`, `answered 503`.
- * Logs get the error's name at most; messages (`verbose`) may carry its message, redacted by
- * the caller, except fetch refusals, which quote the URL and are put in our own words.
- */
-function describe(call: Call, sent: Sent, verbose?: boolean): string {
-  const { status, failure: kind, cause, refusal } = sent;
-  if (sent.response) return status! < 300 ? `answered ${status} without an ExecutionResponse for reference_id ${call.referenceId ?? '?'}` : `answered ${status}`;
-  if (!kind) return `answered ${status} (a redirect, not followed)`;
-  const during = status === undefined ? '' : ` (answered ${status}, then the body ${kind === 'timeout' ? 'did not finish' : 'was cut off'})`;
-  if (kind === 'timeout') return `timed out after ${call.timeoutMs} ms${during}`;
-  if (kind === 'too-large') return `answered ${status} with a body over 8 MiB (not read)`;
-  if (refusal !== undefined) return `failed: ${refusal}`;
-  return `failed: ${errorCode(cause) ?? (cause instanceof Error ? (verbose ? cause.message : cause.name) : 'network error')}${during}`;
-}
+/** The key as JSON.stringify writes it, with a value free of escapes. */
+const REFERENCE_ID = /"reference_id":"([^"\\]*)"/;
 
-function referenceIdOf(bodyText: string | undefined): string | undefined {
-  const id = (safeParse(bodyText) as { reference_id?: unknown } | undefined)?.reference_id;
+/**
+ * The reference_id of an execution's body text. The common case needs no second parse: the
+ * key appears once (so no other object in the body carries one) in JSON.stringify's compact
+ * form. Anything else (spaces, escapes, a second occurrence) is parsed.
+ */
+function referenceIdOf(text: string | undefined): string | undefined {
+  const at = text?.indexOf('"reference_id"') ?? -1;
+  const match = at >= 0 && text!.indexOf('"reference_id"', at + 1) < 0 ? REFERENCE_ID.exec(text!) : null;
+  if (match) return match[1];
+  const id = (safeParse(text) as { reference_id?: unknown } | undefined)?.reference_id;
   return typeof id === 'string' ? id : undefined;
 }
 

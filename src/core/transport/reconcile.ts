@@ -6,6 +6,7 @@
  */
 import { isExecutionFor } from '../guards.js';
 import { retryAfterMs } from '../retry.js';
+import { describe } from './attempt.js';
 import type { Sent } from './attempt.js';
 import type { Outcome } from './decide.js';
 
@@ -13,7 +14,7 @@ export interface Looked {
   outcome: Extract<Outcome, { type: 'lookup' }>;
   /** The execution, when found (its body checked). */
   found?: Response;
-  /** Words for logs and messages: `answered 503`, `timed out`, or the status found. */
+  /** Words for logs and messages: `answered 503`, `timed out after 500 ms`, or the status found. */
   what: string;
 }
 
@@ -23,21 +24,16 @@ const looked = (result: Looked['outcome']['result'], what: string, retryAfter?: 
 });
 
 /** Classifies one lookup's result for decide(). */
-export function classifyLookup(sent: Sent, referenceId: string): Looked {
+export function classifyLookup(sent: Sent, referenceId: string, timeoutMs: number): Looked {
   const { response, status } = sent;
-  if (!response) {
-    const what = sent.failure === 'timeout' ? 'timed out' : sent.failure ? `failed (${sent.failure})` : `answered ${status} (a redirect, not followed)`;
-    return looked('failed', what);
-  }
-  if (response.ok) {
+  if (response?.ok) {
     const parsed = safeParse(sent.text);
     // Found: `what` is the execution's status, for the log line.
     if (isExecutionFor(parsed, referenceId)) return { ...looked('found', parsed.status), found: response };
-    return looked('failed', `answered ${status} without an ExecutionResponse for this reference_id`);
   }
-  const what = `answered ${status}`;
-  if (status === 404) return looked('not-found', what);
-  return status === 429 ? looked('rate-limited', what, retryAfterMs(response.headers)) : looked('failed', what);
+  const what = describe(sent, timeoutMs);
+  if (status === 404 && response) return looked('not-found', what);
+  return status === 429 && response ? looked('rate-limited', what, retryAfterMs(response.headers)) : looked('failed', what);
 }
 
 export function safeParse(text: string | undefined): unknown {
