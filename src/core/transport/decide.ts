@@ -73,60 +73,46 @@ export function isUncertain(outcome: Outcome): boolean {
   }
 }
 
-const within = (asked: number | undefined, policy: DecidePolicy): boolean => asked === undefined || asked <= policy.maxRetryAfterMs;
 const waitFor = (asked: number | undefined, n: number): Wait => (asked === undefined ? { backoff: n } : { ms: asked });
 const resend = (state: State, asked?: number): Action => ({ act: 'resend', wait: waitFor(asked, state.retries + 1) });
 const lookup = (state: State, asked?: number): Action => ({ act: 'lookup', wait: waitFor(asked, state.lookups + 1) });
+const give = (processed?: false | 'unknown'): Action => ({ act: 'return', processed });
+const fail = (processed: false | 'unknown'): Action => ({ act: 'fail', processed });
 
 export function decide(policy: DecidePolicy, outcome: Outcome, state: State): Action {
-  const landed = state.mayHaveLanded || isUncertain(outcome);
-  const processed = landed ? 'unknown' : false;
+  const processed = state.mayHaveLanded || isUncertain(outcome) ? 'unknown' : false;
   const budget = state.retries < state.maxRetries;
-  const execution = policy.repeat === 'execution';
+  const { repeat } = policy;
+  const execution = repeat === 'execution';
+  const asked = (outcome as { retryAfterMs?: number }).retryAfterMs;
+  // A Retry-After past the cap is never honoured early: the call stops instead.
+  const patient = asked === undefined || asked <= policy.maxRetryAfterMs;
 
   switch (outcome.type) {
     case 'redirect':
-      return { act: 'return', processed };
+      return give(processed);
     case 'failed':
-      if (outcome.failure === 'not-sent') return budget ? resend(state) : { act: 'fail', processed };
-      if (execution) return lookup(state);
-      if (policy.repeat === 'safe' && budget) return resend(state);
-      return { act: 'fail', processed: 'unknown' };
+      if (outcome.failure === 'not-sent') return budget ? resend(state) : fail(processed);
+      return execution ? lookup(state) : repeat === 'safe' && budget ? resend(state) : fail('unknown');
     case 'answer': {
       const { status } = outcome;
-      if (status < 300) {
-        if (!execution || outcome.usable !== false) return { act: 'return' };
-        return lookup(state);
-      }
+      if (status < 300) return execution && outcome.usable === false ? lookup(state) : give();
       // Refused, not processed: wait as asked (never past the cap) and send again.
-      if (status === 429) return budget && within(outcome.retryAfterMs, policy) ? resend(state, outcome.retryAfterMs) : { act: 'return', processed };
-      if (isUnknownStatus(status)) {
-        if (execution) return lookup(state);
-        if (policy.repeat === 'safe' && budget && within(outcome.retryAfterMs, policy)) return resend(state, outcome.retryAfterMs);
-        return { act: 'return', processed: 'unknown' };
-      }
+      if (status === 429) return budget && patient ? resend(state, asked) : give(processed);
+      if (isUnknownStatus(status)) return execution ? lookup(state) : repeat === 'safe' && budget && patient ? resend(state, asked) : give('unknown');
       // A re-send refused as a duplicate: an earlier attempt of ours landed after all.
-      if (execution && outcome.duplicate && state.mayHaveLanded) return lookup(state);
-      return { act: 'return', processed };
+      return execution && outcome.duplicate && state.mayHaveLanded ? lookup(state) : give(processed);
     }
-    case 'lookup':
-      switch (outcome.result) {
-        case 'found':
-          return { act: 'found' };
-        case 'not-found':
-          // A duplicate the status endpoint cannot find: hand the 422 back as it is.
-          if (state.reconciling === 'duplicate') return { act: 'return', processed: 'unknown' };
-          // Dollr's rule: not found means never landed, so the same bytes may go again.
-          return budget ? { act: 'resend', wait: { backoff: 0 } } : { act: 'fail', processed: 'unknown' };
-        case 'rate-limited':
-          if (!within(outcome.retryAfterMs, policy)) return stopLooking(state);
-          return state.lookups < policy.lookupsPerUnknown ? lookup(state, outcome.retryAfterMs) : stopLooking(state);
-        case 'failed':
-          return state.lookups < policy.lookupsPerUnknown ? lookup(state) : stopLooking(state);
-      }
+    case 'lookup': {
+      const { result } = outcome;
+      if (result === 'found') return { act: 'found' };
+      // A duplicate the status endpoint cannot find or confirm: hand the 422 back as it is.
+      const duplicate = state.reconciling === 'duplicate';
+      // Dollr's rule: not found means never landed, so the same bytes may go again.
+      if (result === 'not-found') return duplicate ? give('unknown') : budget ? { act: 'resend', wait: { backoff: 0 } } : fail('unknown');
+      // Failed or rate-limited: look again within the lookup budget and the Retry-After cap.
+      if (patient && state.lookups < policy.lookupsPerUnknown) return lookup(state, asked);
+      return duplicate ? give('unknown') : fail('unknown');
+    }
   }
 }
-
-/** Lookups could not tell: a duplicate's 422 goes back as it is, anything else fails unknown. */
-const stopLooking = (state: State): Action =>
-  state.reconciling === 'duplicate' ? { act: 'return', processed: 'unknown' } : { act: 'fail', processed: 'unknown' };
