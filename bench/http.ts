@@ -39,6 +39,13 @@ export type Mode = 'seq' | 'c32';
 export const MODES: readonly Mode[] = ['seq', 'c32'];
 export const CONCURRENCY = 32;
 
+/**
+ * The deadline floor: bare fetch plus what any client that keeps a deadline on every request
+ * must add (one AbortSignal and one timer). On Node 20 the signal alone costs several percent of
+ * loopback throughput; a client's "x floor" says what it costs beyond that unavoidable part.
+ */
+export const FLOOR = 'fetch-timeout';
+
 export interface HttpOptions {
   seqRequests: number;
   concRequests: number;
@@ -69,6 +76,10 @@ export interface UnitResult {
    * Less sensitive to other load on the machine than req/s (1.0 = costs the client what fetch does).
    */
   cpuRatioToFetch: Spread;
+  /** Per-round paired ratio to the deadline floor (FLOOR) in the same round: what the client costs beyond a deadline. */
+  ratioToFloor: Spread;
+  /** Per-round paired CPU ratio to the deadline floor. */
+  cpuRatioToFloor: Spread;
   /** Ratio of medians (for reference next to the paired median). */
   ratioOfMedians: number;
   target: number | null;
@@ -211,6 +222,33 @@ export const VARIANTS: readonly Variant[] = [
     check: (req) => checkPayoutRequest(req, STATIC_TOKEN, false),
   },
   {
+    id: 'fetch-timeout',
+    label: 'deadline floor: bare fetch + AbortSignal/timer',
+    target: null,
+    async setup(baseUrl) {
+      const url = baseUrl + PAYOUT_PATH;
+      const body = DOCUMENTED_PAYOUT_BODY;
+      const onTimeout = (c: AbortController) => c.abort();
+      return async () => {
+        const controller = new AbortController();
+        const timer = setTimeout(onTimeout, 30_000, controller);
+        try {
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${STATIC_TOKEN}` },
+            body: JSON.stringify(body),
+            signal: controller.signal,
+          });
+          if (!res.ok) throw new Error(`HTTP ${res.status}`);
+          return (await res.json()) as unknown;
+        } finally {
+          clearTimeout(timer);
+        }
+      };
+    },
+    check: (req) => checkPayoutRequest(req, STATIC_TOKEN, false),
+  },
+  {
     id: 'openapi-fetch',
     label: 'openapi-fetch + auth middleware (peer)',
     target: null,
@@ -330,34 +368,6 @@ export const VARIANTS: readonly Variant[] = [
 // Diagnostic rows: each adds ONE thing the client does to bare fetch (or removes one from the
 // client), to attribute the gap. Run with e.g. --variants=fetch-timeout,fetch-headers,dollr-post-notimeout
 export const DIAGNOSTIC_VARIANTS: readonly Variant[] = [
-  {
-    id: 'fetch-timeout',
-    label: 'diag: bare fetch + AbortController/setTimeout per request',
-    target: null,
-    diagnostic: true,
-    async setup(baseUrl) {
-      const url = baseUrl + PAYOUT_PATH;
-      const body = DOCUMENTED_PAYOUT_BODY;
-      const onTimeout = (c: AbortController) => c.abort();
-      return async () => {
-        const controller = new AbortController();
-        const timer = setTimeout(onTimeout, 30_000, controller);
-        try {
-          const res = await fetch(url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${STATIC_TOKEN}` },
-            body: JSON.stringify(body),
-            signal: controller.signal,
-          });
-          if (!res.ok) throw new Error(`HTTP ${res.status}`);
-          return (await res.json()) as unknown;
-        } finally {
-          clearTimeout(timer);
-        }
-      };
-    },
-    check: (req) => checkPayoutRequest(req, STATIC_TOKEN, false),
-  },
   {
     id: 'fetch-headers',
     label: 'diag: bare fetch + Headers instance (4 headers)',
@@ -517,7 +527,7 @@ export async function runHttpBench(opts: HttpOptions): Promise<HttpResult> {
   const statuses: VariantStatus[] = [];
   const live: { v: Variant; call: Call; tokens: number }[] = [];
   try {
-    const wanted = opts.only?.length ? new Set(['bare-fetch', ...opts.only]) : null;
+    const wanted = opts.only?.length ? new Set(['bare-fetch', FLOOR, ...opts.only]) : null;
     for (const v of ALL_VARIANTS) {
       if (wanted ? !wanted.has(v.id) : v.diagnostic) continue;
       const call = await v.setup(server.baseUrl);
@@ -586,6 +596,7 @@ export async function runHttpBench(opts: HttpOptions): Promise<HttpResult> {
       if (failed.has(l.v.id)) continue;
       const s = samples.get(key(l.v.id, mode)) ?? [];
       const base = samples.get(key('bare-fetch', mode)) ?? [];
+      const floor = samples.get(key(FLOOR, mode)) ?? [];
       const n = nFor(mode);
       const rps = s.map((x) => (n / x.wallMs) * 1000);
       const baseRps = base.map((x) => (n / x.wallMs) * 1000);
@@ -593,6 +604,7 @@ export async function runHttpBench(opts: HttpOptions): Promise<HttpResult> {
       const ratio = spread(paired);
       const cpuPaired = s.map((x, i) => (base[i]?.clientCpuUs ?? Number.NaN) / x.clientCpuUs);
       const rpsS = spread(rps);
+      const floorRps = floor.map((x) => (n / x.wallMs) * 1000);
       results.push({
         variant: l.v.id,
         label: l.v.label,
@@ -606,6 +618,8 @@ export async function runHttpBench(opts: HttpOptions): Promise<HttpResult> {
         serverBusy: spread(s.map((x) => x.serverCpuUs / (x.wallMs * 1000))),
         ratioToFetch: ratio,
         cpuRatioToFetch: spread(cpuPaired),
+        ratioToFloor: spread(rps.map((x, i) => x / (floorRps[i] ?? Number.NaN))),
+        cpuRatioToFloor: spread(s.map((x, i) => (floor[i]?.clientCpuUs ?? Number.NaN) / x.clientCpuUs)),
         ratioOfMedians: rpsS.median / spread(baseRps).median,
         target: l.v.target,
         meetsTarget: l.v.target === null ? null : ratio.median >= l.v.target,
