@@ -9,14 +9,19 @@
  *                                          diagnostic rows that attribute the gap to fetch (see http.ts)
  *   npm run bench -- --rounds=15 --seq=3000 --conc=6000
  *   npm run bench -- --no-write            do not write bench/results/*.json
+ *   npm run bench -- --node=24             the same run under a pinned Node 22 or 24 from
+ *                                          scripts/runtimes/pins.ts (installed into .cache/runtimes/)
  *
  * Writes bench/results/<short sha>.json and bench/results/latest.json. See bench/README.md.
  * Traffic goes only to 127.0.0.1 (a server forked by bench/http.ts).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { ensureRuntime } from '../scripts/runtimes/install.js';
+import { PINS } from '../scripts/runtimes/pins.js';
 import { formatBatch, runBatchBench, type BatchBenchResult } from './batch.js';
 import { runCodegenBench, type CodegenResult } from './codegen.js';
 import { runHttpBench, type HttpResult, type UnitResult } from './http.js';
@@ -64,6 +69,21 @@ const seqRequests = num('seq', quick ? 200 : 1000);
 const concRequests = num('conc', quick ? 400 : 2000);
 const rounds = num('rounds', quick ? 3 : 8);
 const write = !flag('no-write');
+const nodeLine = opt('node');
+
+/**
+ * `--node=22|24`: the same run under a pinned Node binary, for the lines after Node 20 (whose
+ * AbortSignal is a transferable object and costs several percent of loopback throughput).
+ */
+async function rerunUnder(major: string): Promise<never> {
+  const pins = PINS.filter((p) => /^node\d+$/.test(p.id));
+  const pin = pins.find((p) => p.id === `node${major}`);
+  if (!pin) throw new Error(`--node must be one of ${pins.map((p) => p.id.slice(4)).join(', ')}`);
+  const installed = await ensureRuntime(pin);
+  if (!installed.ok) throw new Error(`--node=${major}: ${installed.reason}`);
+  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), ...argv.filter((a) => !a.startsWith('--node='))];
+  process.exit(spawnSync(installed.bin, args, { stdio: 'inherit' }).status ?? 1);
+}
 
 // A forced full GC before each measured unit keeps one unit's garbage off the next one's clock.
 // `npm run bench` cannot pass --expose-gc (package.json is fixed), so enable it at runtime.
@@ -285,11 +305,12 @@ async function main(): Promise<void> {
     const dir = fileURLToPath(new URL('./results/', import.meta.url));
     mkdirSync(dir, { recursive: true });
     const json = `${JSON.stringify(result, null, 2)}\n`;
-    const name = `${meta.gitShaShort}${quick ? '.quick' : ''}.json`;
+    const major = process.versions.node.split('.')[0];
+    const name = `${meta.gitShaShort}${major === '20' ? '' : `.node${major}`}${quick ? '.quick' : ''}.json`;
     writeFileSync(`${dir}${name}`, json);
     writeFileSync(`${dir}latest.json`, json);
     console.log(`\nwrote bench/results/${name} and bench/results/latest.json`);
   }
 }
 
-await main();
+await (nodeLine === undefined ? main() : rerunUnder(nodeLine));
