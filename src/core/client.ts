@@ -166,12 +166,7 @@ export function createCore(options: DollrClientOptions): Core {
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   check(isFilled(userAgent), 'userAgent', 'be a non-empty string');
   const headers = checkHeaders(options.headers);
-  const logger = options.logger;
-  if (logger !== undefined) {
-    const complete = isObject(logger) && ['debug', 'info', 'warn', 'error'].every((m) => typeof logger[m as keyof Logger] === 'function');
-    check(complete, 'logger', 'have debug, info, warn and error functions');
-  }
-  const log = createLog(logger, options.logLevel);
+  const log = createLog(options.logger, options.logLevel);
   check(options.tokenStore === undefined || typeof options.tokenStore.refresh === 'function', 'tokenStore', 'have refresh()');
 
   const transportOptions = { fetch, baseUrl, allowInsecureHttp, timeoutMs, maxRetries, backoff, log };

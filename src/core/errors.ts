@@ -81,7 +81,7 @@ export class DollrApiError extends DollrError {
     this.issues = issues;
     this.headers = init.headers;
     this.referenceId = init.referenceId;
-    this.requestId = requestIdOf(init.headers);
+    this.requestId = init.headers.get('x-request-id') ?? init.headers.get('request-id') ?? undefined;
     this.attempts = init.attempts;
     this.processed = init.processed ?? (init.status === 408 || init.status >= 500 ? 'unknown' : false);
   }
@@ -153,10 +153,6 @@ for (const [ErrorClass, name] of [
 
 // ---- Building errors from responses --------------------------------------------------------
 
-function requestIdOf(headers: Headers): string | undefined {
-  return headers.get('x-request-id') ?? headers.get('request-id') ?? undefined;
-}
-
 export interface ApiErrorContext {
   referenceId?: string | undefined;
   /** HTTP attempts the call made (from the transport's call record). Default 1. */
@@ -173,17 +169,8 @@ export interface ApiErrorContext {
  * execution says what it means: the id was used before, so look that execution up.
  */
 export function apiError(response: Response, body: unknown, ctx: ApiErrorContext = {}): DollrApiError {
-  const error = new DollrApiError({
-    status: response.status,
-    statusText: response.statusText,
-    body,
-    headers: response.headers,
-    attempts: ctx.attempts ?? 1,
-    referenceId: ctx.referenceId,
-    processed: ctx.processed,
-    secrets: ctx.secrets,
-    context: ctx.context,
-  });
+  const { status, statusText, headers } = response;
+  const error = new DollrApiError({ ...ctx, status, statusText, body, headers, attempts: ctx.attempts ?? 1 });
   if (ctx.referenceId !== undefined && isReferenceIdConflict(error.issues)) {
     error.message += `. reference_id ${ctx.referenceId} is already used by an execution: look it up with getExecution() instead of sending it again`;
   } else if (ctx.referenceId !== undefined && ctx.processed === 'unknown') {
