@@ -4,16 +4,16 @@
  * `client.POST` gets it too); these helpers turn answers into values or typed errors, and
  * follow an execution to COMPLETED or FAILED, which are outcomes, not errors.
  */
+import { checkCallOptions } from '../core/client.js';
 import type { Core } from '../core/client.js';
 import { DollrApiError, DollrConnectionError, DollrWaitTimeoutError, answerError, apiError } from '../core/errors.js';
 import { safeParse } from '../core/transport/reconcile.js';
 import { REFERENCE_ID_RULE, isExecutionFor, isReferenceId } from '../core/guards.js';
-import type { CallRecord, PerCall } from '../core/transport.js';
+import type { PerCall } from '../core/transport.js';
 import { policyFor, secretsIn } from '../core/policy.js';
 import { isRetryableStatus, retryAfterMs, sleep } from '../core/retry.js';
 import type { Execution, ExecutionKind, ExecutionStatus, RequestBody } from '../core/types.js';
-import type { Log } from '../core/log.js';
-import { check, checkTimeout, count } from '../core/validate.js';
+import { check, checkTimeout } from '../core/validate.js';
 
 /** The body of `POST /v1/executions/{kind}`, as the API takes it (snake_case), from the spec. */
 export type ExecutionBody<K extends ExecutionKind> = RequestBody<'post', `/v1/executions/${K}`>;
@@ -62,38 +62,9 @@ function checkKind(kind: unknown): asserts kind is ExecutionKind {
   check(KINDS.includes(kind as string), 'kind', `be one of ${KINDS.join(', ')}`);
 }
 
-function callOptions(options: RequestOptions | undefined, record?: CallRecord): PerCall {
-  return {
-    signal: options?.signal,
-    timeoutMs: checkTimeout(options?.timeoutMs, 'timeoutMs', undefined),
-    maxRetries: count(options?.maxRetries, 'maxRetries', undefined),
-    record,
-  };
-}
-
-/**
- * The spec types `status` as any string; we type it as the four Dollr documents. A status
- * outside them is passed through (it is what the server said), logged at warn, and never
- * final, so a new status can only make the client wait longer, never stop early.
- */
-function toExecution(data: unknown, log: Log): Execution {
-  const execution = data as Execution;
-  const status: string = execution.status;
-  if (!isKnownStatus(status)) {
-    log.warn(`${execution.reference_id}: unknown status ${JSON.stringify(status)}, not final`);
-  }
-  return execution;
-}
-
 /** 408, 429, 5xx, a malformed 2xx and lost connections: worth another look later. */
 function isTransient(error: unknown): boolean {
   return error instanceof DollrConnectionError || (error instanceof DollrApiError && (error.status < 300 || isRetryableStatus(error.status)));
-}
-
-
-/** A 2xx that is not an ExecutionResponse for this reference_id proves nothing: typed, never a value. */
-function notAnExecution(response: Response, referenceId: string | undefined, record?: CallRecord): DollrApiError {
-  return answerError(response, `the body is not an ExecutionResponse for reference_id ${referenceId ?? '?'}`, record?.attempts ?? 1, referenceId, 'unknown');
 }
 
 /** The execution helpers of a client (internal: users see them on DollrClient). */
@@ -111,36 +82,45 @@ export interface Executions {
   waitForExecution(kind: ExecutionKind, referenceId: string, options?: WaitOptions): Promise<Execution>;
 }
 
-export function createExecutions({ auth, log, call: send }: Core): Executions {
+export function createExecutions({ auth, log, call }: Core): Executions {
+  /**
+   * One call whose answer must be the execution `referenceId`: an execution (`POST`) or its
+   * status lookup (`GET`). Resolves to the Execution, or `null` for a lookup's 404 only;
+   * anything else is a typed error (a 2xx that is not this execution proves nothing).
+   */
+  async function expectExecution(method: 'POST' | 'GET', path: string, init: Record<string, unknown>, referenceId: string | undefined, perCall: PerCall) {
+    const signal = perCall.signal;
+    // Parsed here, not by openapi-fetch: a 2xx that is not JSON is a typed error, not a SyntaxError.
+    const { data: text, error, response } = await call(method, path, { ...init, parseAs: 'text', ...(signal && { signal }) }, perCall);
+    const { record } = perCall;
+    if (method === 'GET' && response.status === 404) return { execution: null, response };
+    if (!response.ok) {
+      // The body's own secrets (a payout's passcode code), then the token's.
+      const secrets = [...secretsIn(policyFor(method, path), init.body), ...auth.secrets()];
+      throw apiError(response, error, { referenceId, secrets, attempts: record?.attempts, processed: record?.processed });
+    }
+    const data = safeParse(text as string | undefined);
+    if (referenceId === undefined || !isExecutionFor(data, referenceId)) {
+      throw answerError(response, `the body is not an ExecutionResponse for reference_id ${referenceId ?? '?'}`, record?.attempts ?? 1, referenceId, 'unknown');
+    }
+    // The spec types `status` as any string, we as the four Dollr documents: another one is
+    // passed through (it is what the server said), logged, and never final, so a new status
+    // can only make the client wait longer, never stop early.
+    if (!isKnownStatus(data.status)) log.warn(`${referenceId}: unknown status ${JSON.stringify(data.status)}, not final`);
+    return { execution: data as Execution, response };
+  }
+
   async function execute<K extends ExecutionKind>(kind: K, body: ExecutionBody<K>, options?: RequestOptions): Promise<Execution> {
     checkKind(kind);
-    const path = `/v1/executions/${kind}`;
     // The record travels with the call (the per-request fetch), whatever middleware does.
-    const record: CallRecord = { attempts: 0, processed: false };
-    // Parsed here, not by openapi-fetch: a 2xx that is not JSON is a typed error, not a SyntaxError.
-    const init = options?.signal === undefined ? { body, parseAs: 'text' } : { body, parseAs: 'text', signal: options.signal };
-    const { data: text, error, response } = await send('POST', path, init, callOptions(options, record));
-    const data = safeParse(text as string | undefined);
+    const perCall = checkCallOptions(options, { attempts: 0, processed: false });
     const referenceId = (body as { reference_id?: string }).reference_id;
-    if (!response.ok) {
-      const secrets = [...secretsIn(policyFor('POST', path), body), ...auth.secrets()];
-      throw apiError(response, error, { referenceId, secrets, attempts: record.attempts, processed: record.processed });
-    }
-    if (referenceId === undefined || !isExecutionFor(data, referenceId)) throw notAnExecution(response, referenceId, record);
-    return toExecution(data, log);
+    return (await expectExecution('POST', `/v1/executions/${kind}`, { body }, referenceId, perCall)).execution!;
   }
 
   /** One status lookup: the execution, `null` for 404 only, or a thrown DollrApiError (a malformed 2xx included). */
-  async function lookup(kind: ExecutionKind, referenceId: string, signal: AbortSignal | undefined, perCall: PerCall) {
-    const init = { params: { path: { reference_id: referenceId } }, parseAs: 'text', ...(signal && { signal }) };
-    const { data: text, error, response } = await send('GET', `/v1/status/${kind}/{reference_id}`, init, perCall);
-    const data = safeParse(text as string | undefined);
-    if (response.status === 404) return { execution: null, response };
-    if (!response.ok) throw apiError(response, error, { referenceId, secrets: auth.secrets() });
-    if (!isExecutionFor(data, referenceId)) throw notAnExecution(response, referenceId);
-    return { execution: toExecution(data, log), response };
-  }
-
+  const lookup = (kind: ExecutionKind, referenceId: string, perCall: PerCall) =>
+    expectExecution('GET', `/v1/status/${kind}/{reference_id}`, { params: { path: { reference_id: referenceId } } }, referenceId, perCall);
   function checkLookup(kind: unknown, referenceId: unknown): asserts referenceId is string {
     checkKind(kind);
     check(isReferenceId(referenceId), 'referenceId', REFERENCE_ID_RULE);
@@ -148,7 +128,7 @@ export function createExecutions({ auth, log, call: send }: Core): Executions {
 
   async function getExecution(kind: ExecutionKind, referenceId: string, options?: RequestOptions): Promise<Execution | null> {
     checkLookup(kind, referenceId);
-    return (await lookup(kind, referenceId, options?.signal, callOptions(options))).execution;
+    return (await lookup(kind, referenceId, checkCallOptions(options))).execution;
   }
 
   async function waitForExecution(kind: ExecutionKind, referenceId: string, options: WaitOptions = {}): Promise<Execution> {
@@ -158,14 +138,14 @@ export function createExecutions({ auth, log, call: send }: Core): Executions {
     const { signal, onStatus } = options;
     const deadline = Date.now() + maxWaitMs;
     // One loop of retries only: this one. Each lookup is a single attempt.
-    const call: PerCall = { maxRetries: 0, signal };
+    const perCall: PerCall = { maxRetries: 0, signal };
     let last: Execution | null = null;
     for (;;) {
       if (signal?.aborted) throw signal.reason;
       let next = delay;
       let strict = false; // true when the server asked us not to come back sooner
       try {
-        const { execution, response } = await lookup(kind, referenceId, signal, call);
+        const { execution, response } = await lookup(kind, referenceId, perCall);
         if (execution === null) {
           throw apiError(response, { detail: 'Not Found' }, {
             referenceId,
