@@ -18,12 +18,12 @@ export class DollrError extends Error {
 
 /** Invalid input (options or request data), refused before any network call. */
 export class DollrInputError extends DollrError {
-  constructor(
-    /** Dotted path of the offending value, e.g. `passcode.token.phone` or `baseUrl`. */
-    readonly field: string,
-    message: string,
-  ) {
+  /** Dotted path of the offending value, e.g. `passcode.token.phone` or `baseUrl`. */
+  declare readonly field: string;
+
+  constructor(field: string, message: string) {
     super(message);
+    this.field = field;
   }
 }
 
