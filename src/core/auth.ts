@@ -134,14 +134,13 @@ function clientCredentialsAuth(clientId: string, clientSecret: string, context: 
     if (!isToken(value)) {
       throw new DollrError('The token endpoint returned no usable access_token');
     }
+    // expires_in is in minutes. The spec does not mark it required: without a positive one, the
+    // token is used until a 401 (Infinity for both times).
+    const known = typeof minutes === 'number' && minutes > 0;
+    const lifetime = known ? minutes * 60_000 : Infinity;
+    if (known) context.log.info(`obtained an access token valid for ${minutes} min`);
+    else context.log.warn('no positive expires_in: the token is used until a 401');
     const now = Date.now();
-    if (typeof minutes !== 'number' || !(minutes > 0)) {
-      // The spec does not mark expires_in required: without a lifetime, use the token until a 401.
-      context.log.warn('no positive expires_in: the token is used until a 401');
-      return { value, expiresAt: Infinity, refreshAt: Infinity };
-    }
-    const lifetime = minutes * 60_000; // expires_in is in minutes
-    context.log.info(`obtained an access token valid for ${minutes} min`);
     // Refresh once fewer than 5 minutes remain; short-lived tokens refresh at half-life instead.
     return { value, expiresAt: now + lifetime, refreshAt: now + lifetime - Math.min(REFRESH_MARGIN_MS, lifetime / 2) };
   }
