@@ -250,7 +250,7 @@ function checkHeaders(headers: unknown): Record<string, string> | undefined {
   if (headers === undefined) return undefined;
   check(isObject(headers) && !Array.isArray(headers) && !(headers instanceof Headers), 'headers', 'be an object of header names to string values');
   for (const [name, value] of Object.entries(headers)) {
-    check(name.toLowerCase() !== 'authorization', 'headers', 'not include Authorization: pass the token (or client credentials) as the auth option');
+    check(name.toLowerCase() !== 'authorization', 'headers', 'not include Authorization: pass the token or client credentials as the auth option');
     check(typeof value === 'string', 'headers', `have string values (${name} is not a string)`);
   }
   return headers as Record<string, string>;

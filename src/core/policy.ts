@@ -9,6 +9,7 @@
  */
 import type { OperationKey } from '../generated/operations.js';
 import { valuesAt } from './redact.js';
+import type { ExecutionKind } from './types.js';
 
 /**
  * - `safe`: no effect, or the same effect however often it is sent (reads, the token
@@ -38,12 +39,11 @@ export type PolicyKey = Bound<OperationKey>;
 
 export const TOKEN_PATH = '/v1/jwt/client/obtain/token';
 
+/** The four kinds, as in `/v1/executions/{kind}`: the one runtime list (the helpers, the sandbox and the batch runner use it too). */
+export const EXECUTION_KINDS: readonly ExecutionKind[] = ['collection', 'payout', 'transfer', 'refund'];
+
 const safe: OperationPolicy = { repeat: 'safe' };
-const execution = (kind: string, extra?: Partial<OperationPolicy>): OperationPolicy => ({
-  repeat: 'execution',
-  status: `/v1/status/${kind}/{reference_id}`,
-  ...extra,
-});
+type ExecutionRows = { [K in ExecutionKind as `POST /v1/executions/${K}` | `GET /v1/status/${K}/{reference_id}`]: OperationPolicy };
 
 /**
  * Operations that create or change something: `once`, which is also what an unknown operation
@@ -74,14 +74,15 @@ export const ONCE_OPERATIONS = [
 /** The operations that are not `once`: reads and the harmless POSTs (`safe`), and the executions. */
 export const POLICY: { readonly [K in Exclude<PolicyKey, (typeof ONCE_OPERATIONS)[number]>]: OperationPolicy } = {
   [`POST ${TOKEN_PATH}`]: { repeat: 'safe', secrets: ['client_secret'], anonymous: true },
-  'POST /v1/executions/collection': execution('collection'),
-  'POST /v1/executions/payout': execution('payout', { secrets: ['passcode.token.code'], passcode: true }),
-  'POST /v1/executions/refund': execution('refund'),
-  'POST /v1/executions/transfer': execution('transfer'),
-  'GET /v1/status/collection/{reference_id}': safe,
-  'GET /v1/status/payout/{reference_id}': safe,
-  'GET /v1/status/refund/{reference_id}': safe,
-  'GET /v1/status/transfer/{reference_id}': safe,
+  // Each kind: the execution, reconciled through its status lookup (a read).
+  ...(Object.fromEntries(
+    EXECUTION_KINDS.flatMap((kind) => {
+      const status = `/v1/status/${kind}/{reference_id}`;
+      return [[`POST /v1/executions/${kind}`, { repeat: 'execution', status }], [`GET ${status}`, safe]];
+    }),
+  ) as ExecutionRows),
+  // A payout also carries the merchant's passcode: a secret, and checked complete before sending.
+  'POST /v1/executions/payout': { repeat: 'execution', status: '/v1/status/payout/{reference_id}', secrets: ['passcode.token.code'], passcode: true },
   'GET /v1/status/source': safe,
   'GET /v1/predictions/amount-and-fees': safe,
   'GET /v1/predictions/payment-source/amount-and-fees': safe,

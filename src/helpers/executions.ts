@@ -10,7 +10,7 @@ import { DollrApiError, DollrConnectionError, DollrWaitTimeoutError, answerError
 import { safeParse } from '../core/transport/reconcile.js';
 import { REFERENCE_ID_RULE, isExecutionFor, isReferenceId } from '../core/guards.js';
 import type { PerCall } from '../core/transport.js';
-import { policyFor, secretsIn } from '../core/policy.js';
+import { EXECUTION_KINDS, policyFor, secretsIn } from '../core/policy.js';
 import { isRetryableStatus, retryAfterMs, sleep } from '../core/retry.js';
 import type { Execution, ExecutionKind, ExecutionStatus, RequestBody } from '../core/types.js';
 import { check, checkTimeout } from '../core/validate.js';
@@ -48,9 +48,7 @@ export function isFinalStatus(status: string): status is 'COMPLETED' | 'FAILED' 
   return status === 'COMPLETED' || status === 'FAILED';
 }
 
-/** The four kinds, as in `/v1/executions/{kind}`: the one runtime list (the sandbox and the batch runner use it too). */
-export const EXECUTION_KINDS: readonly ExecutionKind[] = ['collection', 'payout', 'transfer', 'refund'];
-const KINDS: readonly string[] = EXECUTION_KINDS;
+export { EXECUTION_KINDS };
 
 /** True for the four statuses Dollr documents; anything else is passed through but never final. */
 export const isKnownStatus = (status: string): status is ExecutionStatus =>
@@ -59,7 +57,7 @@ const POLL_MAX_MS = 30_000;
 const POLL_GROWTH = 1.5;
 
 function checkKind(kind: unknown): asserts kind is ExecutionKind {
-  check(KINDS.includes(kind as string), 'kind', `be one of ${KINDS.join(', ')}`);
+  check(EXECUTION_KINDS.includes(kind as ExecutionKind), 'kind', `be one of ${EXECUTION_KINDS.join(', ')}`);
 }
 
 /** 408, 429, 5xx, a malformed 2xx and lost connections: worth another look later. */
