@@ -140,8 +140,7 @@ export function createExecutions({ auth, log, call }: Core): Executions {
     let last: Execution | null = null;
     for (;;) {
       if (signal?.aborted) throw signal.reason;
-      let next = delay;
-      let strict = false; // true when the server asked us not to come back sooner
+      let asked: number | undefined; // the server asked us not to come back sooner than this
       try {
         const { execution, response } = await lookup(kind, referenceId, perCall);
         if (execution === null) {
@@ -155,21 +154,18 @@ export function createExecutions({ auth, log, call }: Core): Executions {
         if (isFinalStatus(execution.status)) return execution;
         // Mobile money can sit in PROCESSING for minutes: look less often the longer it does.
         if (execution.status === 'PROCESSING') delay = Math.min(delay * POLL_GROWTH, Math.max(POLL_MAX_MS, delay));
-        next = delay;
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (!isTransient(error)) throw error;
-        const asked = error instanceof DollrApiError ? retryAfterMs(error.headers) : undefined;
-        if (asked !== undefined) {
-          next = asked;
-          strict = true;
-        }
+        const api = error instanceof DollrApiError;
+        asked = api ? retryAfterMs(error.headers) : undefined;
         // Status and code only: an error's message can quote the server's body.
-        const what = error instanceof DollrApiError ? `answered ${error.status}` : `failed: ${(error as DollrConnectionError).code ?? 'no response'}`;
-        log.info(`waiting for ${referenceId}: lookup ${what}; again in ${Math.round(next)} ms`);
+        const what = api ? `answered ${error.status}` : `failed: ${(error as DollrConnectionError).code ?? 'no response'}`;
+        log.info(`waiting for ${referenceId}: lookup ${what}; again in ${Math.round(asked ?? delay)} ms`);
       }
+      const next = asked ?? delay;
       const left = deadline - Date.now();
-      if (left <= 0 || (strict && next > left)) {
+      if (left <= 0 || (asked !== undefined && asked > left)) {
         if (left > 0) await sleep(left, signal);
         throw new DollrWaitTimeoutError(
           `${kind} ${referenceId} still ${last?.status ?? 'unknown'} after ${maxWaitMs} ms`,
