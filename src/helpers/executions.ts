@@ -48,8 +48,6 @@ export function isFinalStatus(status: string): status is 'COMPLETED' | 'FAILED' 
   return status === 'COMPLETED' || status === 'FAILED';
 }
 
-export { EXECUTION_KINDS };
-
 /** True for the four statuses Dollr documents; anything else is passed through but never final. */
 export const isKnownStatus = (status: string): status is ExecutionStatus =>
   isFinalStatus(status) || status === 'PENDING' || status === 'PROCESSING';
