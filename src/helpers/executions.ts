@@ -85,9 +85,11 @@ export function createExecutions({ auth, log, call }: Core): Executions {
    * anything else is a typed error (a 2xx that is not this execution proves nothing).
    */
   async function expectExecution(method: 'POST' | 'GET', path: string, init: Record<string, unknown>, referenceId: string | undefined, perCall: PerCall) {
-    const signal = perCall.signal;
     // Parsed here, not by openapi-fetch: a 2xx that is not JSON is a typed error, not a SyntaxError.
-    const { data: text, error, response } = await call(method, path, { ...init, parseAs: 'text', ...(signal && { signal }) }, perCall);
+    // `init` is the caller's fresh object: completed in place, no copy per call.
+    init.parseAs = 'text';
+    if (perCall.signal) init.signal = perCall.signal;
+    const { data: text, error, response } = await call(method, path, init, perCall);
     const { record } = perCall;
     if (method === 'GET' && response.status === 404) return { execution: null, response };
     if (!response.ok) {
