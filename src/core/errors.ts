@@ -200,10 +200,8 @@ export const unknownOutcome = (referenceId: string | undefined): string =>
  */
 export function withProcessed<E extends DollrError>(error: E, processed: false | 'unknown'): E {
   if (!('processed' in error) || error.processed === processed) return error;
-  return Object.create(Object.getPrototypeOf(error) as object, {
-    ...Object.getOwnPropertyDescriptors(error),
-    processed: { value: processed, enumerable: true, configurable: true, writable: true },
-  }) as E;
+  // A copy (the shared error stays as its other waiters see it); `processed` is an own writable field.
+  return Object.assign(Object.create(Object.getPrototypeOf(error) as object, Object.getOwnPropertyDescriptors(error)) as E, { processed });
 }
 
 /** True when a 422 names `body.reference_id`: Dollr's answer to a reused id. */
