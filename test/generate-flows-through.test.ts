@@ -103,7 +103,9 @@ describe('a new operation in the spec', { timeout: 120_000 }, () => {
 
     const policyFile = join(root, 'src/core/policy.ts');
     const policy = await readFile(policyFile, 'utf8');
-    await writeFile(policyFile, policy.replace("  'POST /v1/checkouts/create': once,", "  'POST /v1/checkouts/create': once,\n  'GET /v1/wallets/balance/{reference_id}': safe,"));
+    const last = "  'GET /v1/orders/receipt/number/{order_number}': safe,";
+    expect(policy).toContain(last);
+    await writeFile(policyFile, policy.replace(last, `${last}\n  'GET /v1/wallets/balance/{reference_id}': safe,`));
     const withRow = await typecheck(root);
     expect(withRow.output).toBe('');
     expect(withRow.ok).toBe(true);

@@ -2,13 +2,14 @@
  * Bearer token sources: a static token, a user callback, or OAuth client credentials with
  * a cached, single-flight refresh. The transport asks for a token per attempt.
  */
-import { DollrError, DollrInputError, apiError } from './errors.js';
+import { DollrError, apiError } from './errors.js';
 import { LiteRequest } from './lite-request.js';
 import type { Log } from './log.js';
 import { TOKEN_PATH } from './policy.js';
 import type { CallRecord, Send } from './send.js';
 import type { TokenStore } from './token-store.js';
 import type { RequestBody, ResponseData } from './types.js';
+import { check, fail } from './validate.js';
 
 /** OAuth 2.0 client credentials; the client exchanges them for a token and refreshes it itself. */
 export interface ClientCredentials {
@@ -51,44 +52,39 @@ type TokenResponse = ResponseData<'post', typeof TOKEN_PATH>;
 const REFRESH_MARGIN_MS = 5 * 60_000;
 // Visible ASCII only: anything else would make `Headers.set` throw a message echoing the token.
 const TOKEN_CHARS = /^[\x21-\x7e]+$/;
-const VISIBLE_ASCII = 'a non-empty token of visible ASCII characters';
-
-function checkToken(token: unknown, what: string): string {
-  if (typeof token === 'string' && TOKEN_CHARS.test(token)) return token;
-  throw new DollrInputError('auth', `${what} ${VISIBLE_ASCII}`);
-}
+const isToken = (token: unknown): token is string => typeof token === 'string' && TOKEN_CHARS.test(token);
+// The rule never quotes the value: a bad token is still a secret.
+const TOKEN_RULE = 'a non-empty token of visible ASCII characters';
 
 export function createAuth(auth: unknown, context: AuthContext): AuthProvider {
   if (typeof auth === 'string') {
-    checkToken(auth, 'auth must be');
+    check(isToken(auth), 'auth', `be ${TOKEN_RULE}`);
     return { token: () => auth, renew: () => false, secrets: () => [auth] };
   }
   if (typeof auth === 'function') return callbackAuth(auth as () => unknown);
-  if (typeof auth !== 'object' || auth === null) {
-    throw new DollrInputError('auth', 'auth must be a token, a function returning one, or { clientId, clientSecret }');
-  }
+  if (typeof auth !== 'object' || auth === null) fail('auth', 'be a token, a function returning one, or { clientId, clientSecret }');
   const { clientId, clientSecret } = auth as Partial<ClientCredentials>;
-  if (typeof clientId !== 'string' || clientId === '' || typeof clientSecret !== 'string' || clientSecret === '') {
-    throw new DollrInputError('auth', 'auth must have non-empty clientId and clientSecret strings');
-  }
+  check(typeof clientId === 'string' && clientId !== '' && typeof clientSecret === 'string' && clientSecret !== '', 'auth', 'have non-empty clientId and clientSecret strings');
   const g = globalThis as { window?: unknown; document?: unknown };
-  if ((g.window !== undefined || g.document !== undefined) && !context.dangerouslyAllowBrowser) {
-    throw new DollrInputError(
-      'auth',
-      'client credentials belong on a server (set dangerouslyAllowBrowser only if users cannot reach the secret)',
-    );
-  }
+  check(
+    (g.window === undefined && g.document === undefined) || context.dangerouslyAllowBrowser,
+    'auth',
+    'not hold client credentials in a browser (set dangerouslyAllowBrowser only if users cannot reach the secret)',
+  );
   return clientCredentialsAuth(clientId, clientSecret, context);
 }
 
 function callbackAuth(getToken: () => unknown): AuthProvider {
   let last: string | undefined;
-  const check = (token: unknown): string => (last = checkToken(token, 'auth function must return'));
+  const checked = (token: unknown): string => {
+    check(isToken(token), 'auth', `return ${TOKEN_RULE}`);
+    return (last = token);
+  };
   return {
     token() {
       const result = getToken();
       const isThenable = typeof (result as PromiseLike<unknown> | null)?.then === 'function';
-      return isThenable ? Promise.resolve(result).then(check) : check(result);
+      return isThenable ? Promise.resolve(result).then(checked) : checked(result);
     },
     renew: () => true,
     secrets: () => (last === undefined ? [] : [last]),
@@ -110,11 +106,10 @@ function clientCredentialsAuth(clientId: string, clientSecret: string, context: 
   let refused: string | undefined; // the last token a 401 refused: never taken back from a shared store
 
   async function obtain(signal: AbortSignal): Promise<CachedToken> {
-    const payload: TokenRequest = { client_id: clientId, client_secret: clientSecret };
     const request = new LiteRequest(context.baseUrl + TOKEN_PATH, {
       method: 'POST',
-      headers: new Headers({ 'Content-Type': 'application/json', Accept: 'application/json' }),
-      body: JSON.stringify(payload),
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ client_id: clientId, client_secret: clientSecret } satisfies TokenRequest),
     });
     // The token request keeps every rule of the transport (no redirect, one deadline to the
     // last byte); its record says how many attempts it took.
@@ -136,17 +131,16 @@ function clientCredentialsAuth(clientId: string, clientSecret: string, context: 
       });
     }
     const { access_token: value, expires_in: minutes } = (body ?? {}) as Partial<Record<keyof TokenResponse, unknown>>;
-    if (typeof value !== 'string' || !TOKEN_CHARS.test(value)) {
+    if (!isToken(value)) {
       throw new DollrError('The token endpoint returned no usable access_token');
     }
+    // expires_in is in minutes. The spec does not mark it required: without a positive one, the
+    // token is used until a 401 (Infinity for both times).
+    const known = typeof minutes === 'number' && minutes > 0;
+    const lifetime = known ? minutes * 60_000 : Infinity;
+    if (known) context.log.info(`obtained an access token valid for ${minutes} min`);
+    else context.log.warn('no positive expires_in: the token is used until a 401');
     const now = Date.now();
-    if (typeof minutes !== 'number' || !(minutes > 0)) {
-      // The spec does not mark expires_in required: without a lifetime, use the token until a 401.
-      context.log.warn('no positive expires_in: the token is used until a 401');
-      return { value, expiresAt: Infinity, refreshAt: Infinity };
-    }
-    const lifetime = minutes * 60_000; // expires_in is in minutes
-    context.log.info(`obtained an access token valid for ${minutes} min`);
     // Refresh once fewer than 5 minutes remain; short-lived tokens refresh at half-life instead.
     return { value, expiresAt: now + lifetime, refreshAt: now + lifetime - Math.min(REFRESH_MARGIN_MS, lifetime / 2) };
   }

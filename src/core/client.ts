@@ -17,7 +17,7 @@ import { DEFAULT_BACKOFF } from './retry.js';
 import type { BackoffOptions, ResolvedBackoff } from './retry.js';
 import type { TokenStore } from './token-store.js';
 import { checkBaseUrl, createTransport } from './transport.js';
-import type { FetchLike, PerCall } from './transport.js';
+import type { CallRecord, FetchLike, PerCall } from './transport.js';
 import type { DollrPaths, HttpMethod, PathsFor } from './types.js';
 import { assertFiniteJson, check, checkTimeout, count, isFilled, isObject } from './validate.js';
 import { DEFAULT_USER_AGENT } from './version.js';
@@ -166,12 +166,7 @@ export function createCore(options: DollrClientOptions): Core {
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   check(isFilled(userAgent), 'userAgent', 'be a non-empty string');
   const headers = checkHeaders(options.headers);
-  const logger = options.logger;
-  if (logger !== undefined) {
-    const complete = isObject(logger) && ['debug', 'info', 'warn', 'error'].every((m) => typeof logger[m as keyof Logger] === 'function');
-    check(complete, 'logger', 'have debug, info, warn and error functions');
-  }
-  const log = createLog(logger, options.logLevel);
+  const log = createLog(options.logger, options.logLevel);
   check(options.tokenStore === undefined || typeof options.tokenStore.refresh === 'function', 'tokenStore', 'have refresh()');
 
   const transportOptions = { fetch, baseUrl, allowInsecureHttp, timeoutMs, maxRetries, backoff, log };
@@ -217,11 +212,11 @@ export function createCore(options: DollrClientOptions): Core {
     if (init === undefined || (init.timeoutMs === undefined && init.maxRetries === undefined && init.fetch === undefined)) {
       return call(method, url, init);
     }
-    const { timeoutMs: t, maxRetries: r, fetch: f, ...rest } = init;
+    const { timeoutMs, maxRetries, fetch: f, ...rest } = init;
     let perCall: PerCall;
     try {
       check(f === undefined || typeof f === 'function', 'fetch', 'be a function');
-      perCall = { timeoutMs: checkTimeout(t, 'timeoutMs', undefined), maxRetries: count(r, 'maxRetries', undefined), fetch: f as FetchLike | undefined };
+      perCall = { ...checkCallOptions({ timeoutMs, maxRetries }), fetch: f as FetchLike | undefined };
     } catch (error) {
       return Promise.reject(error);
     }
@@ -237,12 +232,25 @@ export function createCore(options: DollrClientOptions): Core {
   return { client, auth, log, call };
 }
 
+/**
+ * Per-call options of a raw call or a helper, checked like the client's own (a bad one throws
+ * DollrInputError naming it); `record` is where the transport reports the call.
+ */
+export function checkCallOptions(options: { signal?: AbortSignal | undefined; timeoutMs?: unknown; maxRetries?: unknown } | undefined, record?: CallRecord): PerCall {
+  return {
+    signal: options?.signal,
+    timeoutMs: checkTimeout(options?.timeoutMs, 'timeoutMs', undefined),
+    maxRetries: count(options?.maxRetries, 'maxRetries', undefined),
+    record,
+  };
+}
+
 /** Default headers: strings only, and never `Authorization` in any case (auth is `auth`'s job). */
 function checkHeaders(headers: unknown): Record<string, string> | undefined {
   if (headers === undefined) return undefined;
   check(isObject(headers) && !Array.isArray(headers) && !(headers instanceof Headers), 'headers', 'be an object of header names to string values');
   for (const [name, value] of Object.entries(headers)) {
-    check(name.toLowerCase() !== 'authorization', 'headers', 'not include Authorization: pass the token (or client credentials) as the auth option');
+    check(name.toLowerCase() !== 'authorization', 'headers', 'not include Authorization: pass the token or client credentials as the auth option');
     check(typeof value === 'string', 'headers', `have string values (${name} is not a string)`);
   }
   return headers as Record<string, string>;

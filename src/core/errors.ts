@@ -18,12 +18,12 @@ export class DollrError extends Error {
 
 /** Invalid input (options or request data), refused before any network call. */
 export class DollrInputError extends DollrError {
-  constructor(
-    /** Dotted path of the offending value, e.g. `passcode.token.phone` or `baseUrl`. */
-    readonly field: string,
-    message: string,
-  ) {
+  /** Dotted path of the offending value, e.g. `passcode.token.phone` or `baseUrl`. */
+  declare readonly field: string;
+
+  constructor(field: string, message: string) {
     super(message);
+    this.field = field;
   }
 }
 
@@ -81,7 +81,7 @@ export class DollrApiError extends DollrError {
     this.issues = issues;
     this.headers = init.headers;
     this.referenceId = init.referenceId;
-    this.requestId = requestIdOf(init.headers);
+    this.requestId = init.headers.get('x-request-id') ?? init.headers.get('request-id') ?? undefined;
     this.attempts = init.attempts;
     this.processed = init.processed ?? (init.status === 408 || init.status >= 500 ? 'unknown' : false);
   }
@@ -153,10 +153,6 @@ for (const [ErrorClass, name] of [
 
 // ---- Building errors from responses --------------------------------------------------------
 
-function requestIdOf(headers: Headers): string | undefined {
-  return headers.get('x-request-id') ?? headers.get('request-id') ?? undefined;
-}
-
 export interface ApiErrorContext {
   referenceId?: string | undefined;
   /** HTTP attempts the call made (from the transport's call record). Default 1. */
@@ -173,17 +169,8 @@ export interface ApiErrorContext {
  * execution says what it means: the id was used before, so look that execution up.
  */
 export function apiError(response: Response, body: unknown, ctx: ApiErrorContext = {}): DollrApiError {
-  const error = new DollrApiError({
-    status: response.status,
-    statusText: response.statusText,
-    body,
-    headers: response.headers,
-    attempts: ctx.attempts ?? 1,
-    referenceId: ctx.referenceId,
-    processed: ctx.processed,
-    secrets: ctx.secrets,
-    context: ctx.context,
-  });
+  const { status, statusText, headers } = response;
+  const error = new DollrApiError({ ...ctx, status, statusText, body, headers, attempts: ctx.attempts ?? 1 });
   if (ctx.referenceId !== undefined && isReferenceIdConflict(error.issues)) {
     error.message += `. reference_id ${ctx.referenceId} is already used by an execution: look it up with getExecution() instead of sending it again`;
   } else if (ctx.referenceId !== undefined && ctx.processed === 'unknown') {
@@ -213,10 +200,8 @@ export const unknownOutcome = (referenceId: string | undefined): string =>
  */
 export function withProcessed<E extends DollrError>(error: E, processed: false | 'unknown'): E {
   if (!('processed' in error) || error.processed === processed) return error;
-  return Object.create(Object.getPrototypeOf(error) as object, {
-    ...Object.getOwnPropertyDescriptors(error),
-    processed: { value: processed, enumerable: true, configurable: true, writable: true },
-  }) as E;
+  // A copy (the shared error stays as its other waiters see it); `processed` is an own writable field.
+  return Object.assign(Object.create(Object.getPrototypeOf(error) as object, Object.getOwnPropertyDescriptors(error)) as E, { processed });
 }
 
 /** True when a 422 names `body.reference_id`: Dollr's answer to a reused id. */

@@ -27,5 +27,5 @@ export function isIPv6(value: string): boolean {
 }
 
 export function isIP(value: string): boolean {
-  return isIPv4(value) || isIPv6(value);
+  return IPV4.test(value) || isIPv6(value);
 }

@@ -4,7 +4,7 @@
  * `DOLLR_LOG` environment variable where one exists). Callers pass finished lines built from
  * methods, paths, statuses and reference ids only: never a header, a body or a secret.
  */
-import { DollrInputError } from './errors.js';
+import { check, fail, isObject } from './validate.js';
 
 /** How much the client logs, least to most; each level includes the ones before it. Default `'warn'`. */
 export type LogLevel = 'off' | 'error' | 'warn' | 'info' | 'debug';
@@ -21,7 +21,9 @@ export interface Logger {
   error(message: string, ...rest: unknown[]): void;
 }
 
-const RANK: Record<LogLevel, number> = { off: 0, error: 1, warn: 2, info: 3, debug: 4 };
+/** The levels in rank order: a level's index is its rank, so `off` (0) writes nothing. */
+const LEVELS = ['off', 'error', 'warn', 'info', 'debug'] as const;
+type Written = Exclude<LogLevel, 'off'>;
 
 export interface Log {
   /** True when lines of this level are written: check it before building an expensive line. */
@@ -44,20 +46,21 @@ function envLevel(): string | undefined {
 
 function parseLevel(value: unknown, field: string): LogLevel | undefined {
   if (value === undefined || value === '') return undefined;
-  if (typeof value === 'string' && Object.hasOwn(RANK, value)) return value as LogLevel;
-  throw new DollrInputError(field, `${field} must be one of ${Object.keys(RANK).join(', ')}`);
+  if (!LEVELS.includes(value as LogLevel)) fail(field, `be one of ${LEVELS.join(', ')}`);
+  return value as LogLevel;
 }
 
+/** Checks `logger` (the four methods) and the level, then binds one writer per level: a no-op below it. */
 export function createLog(logger: Logger | undefined, level: LogLevel | undefined): Log {
-  const rank = RANK[parseLevel(level, 'logLevel') ?? parseLevel(envLevel(), 'DOLLR_LOG') ?? 'warn'];
+  if (logger !== undefined) {
+    check(isObject(logger) && LEVELS.every((m, i) => !i || typeof logger[m as Written] === 'function'), 'logger', 'have debug, info, warn and error functions');
+  }
+  const rank = LEVELS.indexOf(parseLevel(level, 'logLevel') ?? parseLevel(envLevel(), 'DOLLR_LOG') ?? 'warn');
   const sink = logger ?? console;
-  const at = (min: number, write: (line: string) => void) => (rank >= min ? write : () => {});
-  return {
-    debugOn: rank >= RANK.debug,
-    infoOn: rank >= RANK.info,
-    debug: at(RANK.debug, (line) => sink.debug(`dollr: ${line}`)),
-    info: at(RANK.info, (line) => sink.info(`dollr: ${line}`)),
-    warn: at(RANK.warn, (line) => sink.warn(`dollr: ${line}`)),
-    error: at(RANK.error, (line) => sink.error(`dollr: ${line}`)),
-  };
+  const log = { debugOn: rank > 3, infoOn: rank > 2 } as { -readonly [K in keyof Log]: Log[K] };
+  for (let i = 1; i < 5; i++) {
+    const name = LEVELS[i] as Written;
+    log[name] = i <= rank ? (line) => sink[name](`dollr: ${line}`) : () => {};
+  }
+  return log;
 }

@@ -2,12 +2,14 @@
  * The one table of per-operation rules: what the request path must know about each
  * operation in openapi.json. The transport, the execution guard and error redaction read it;
  * nothing else tests URLs. Its keys are typed from the generated operation table, so a spec
- * that gains or loses an operation does not compile until this table says what it is.
+ * that gains or loses an operation does not compile until this file says what it is: a row
+ * in POLICY, or a place in ONCE_OPERATIONS (the default, so it needs no row at run time).
  * An operation it does not know (a path outside the spec) gets the safe default: never
  * repeated once it may have been processed.
  */
 import type { OperationKey } from '../generated/operations.js';
 import { valuesAt } from './redact.js';
+import type { ExecutionKind } from './types.js';
 
 /**
  * - `safe`: no effect, or the same effect however often it is sent (reads, the token
@@ -37,30 +39,51 @@ export type PolicyKey = Bound<OperationKey>;
 
 export const TOKEN_PATH = '/v1/jwt/client/obtain/token';
 
-const safe: OperationPolicy = { repeat: 'safe' };
-const once: OperationPolicy = { repeat: 'once' };
-const execution = (kind: string, extra?: Partial<OperationPolicy>): OperationPolicy => ({
-  repeat: 'execution',
-  status: `/v1/status/${kind}/{reference_id}`,
-  ...extra,
-});
+/** The four kinds, as in `/v1/executions/{kind}`: the one runtime list (the helpers, the sandbox and the batch runner use it too). */
+export const EXECUTION_KINDS: readonly ExecutionKind[] = ['collection', 'payout', 'transfer', 'refund'];
 
-export const POLICY: { readonly [K in PolicyKey]: OperationPolicy } = {
+const safe: OperationPolicy = { repeat: 'safe' };
+type ExecutionRows = { [K in ExecutionKind as `POST /v1/executions/${K}` | `GET /v1/status/${K}/{reference_id}`]: OperationPolicy };
+
+/**
+ * Operations that create or change something: `once`, which is also what an unknown operation
+ * gets, so they need no row in POLICY (policyFor answers DEFAULT_POLICY for them). Listed here
+ * so that every operation of the spec is decided: the compiler checks that this list and POLICY
+ * together cover it, and the policy test reads both. Nothing in the main entry reads it, so it
+ * is not bundled.
+ */
+export const ONCE_OPERATIONS = [
+  'POST /v1/sessions/checkout',
+  'POST /v1/sessions/payout',
+  'POST /v1/sessions/transfer',
+  'POST /v1/sessions/refund',
+  'POST /v1/payment-accounts/create',
+  'POST /v1/parties/create',
+  'POST /v1/counterparties/create',
+  'PUT /v1/counterparties/update/{id}',
+  'POST /v1/invoices/create',
+  // A second publish would fail as "already published" and hide that the first one worked.
+  'PUT /v1/invoices/publish/{id}',
+  'POST /v1/invoices/{invoice_id}/items/add',
+  'POST /v1/orders/create',
+  'PUT /v1/orders/publish/{id}',
+  'POST /v1/orders/{order_id}/items/add',
+  'POST /v1/checkouts/create',
+] as const satisfies readonly PolicyKey[];
+
+/** The operations that are not `once`: reads and the harmless POSTs (`safe`), and the executions. */
+export const POLICY: { readonly [K in Exclude<PolicyKey, (typeof ONCE_OPERATIONS)[number]>]: OperationPolicy } = {
   [`POST ${TOKEN_PATH}`]: { repeat: 'safe', secrets: ['client_secret'], anonymous: true },
-  'POST /v1/sessions/checkout': once,
-  'POST /v1/sessions/payout': once,
-  'POST /v1/sessions/transfer': once,
-  'POST /v1/sessions/refund': once,
-  'POST /v1/executions/collection': execution('collection'),
-  'POST /v1/executions/payout': execution('payout', { secrets: ['passcode.token.code'], passcode: true }),
-  'POST /v1/executions/refund': execution('refund'),
-  'POST /v1/executions/transfer': execution('transfer'),
-  'GET /v1/status/collection/{reference_id}': safe,
-  'GET /v1/status/payout/{reference_id}': safe,
-  'GET /v1/status/refund/{reference_id}': safe,
-  'GET /v1/status/transfer/{reference_id}': safe,
+  // Each kind: the execution, reconciled through its status lookup (a read).
+  ...(Object.fromEntries(
+    EXECUTION_KINDS.flatMap((kind) => {
+      const status = `/v1/status/${kind}/{reference_id}`;
+      return [[`POST /v1/executions/${kind}`, { repeat: 'execution', status }], [`GET ${status}`, safe]];
+    }),
+  ) as ExecutionRows),
+  // A payout also carries the merchant's passcode: a secret, and checked complete before sending.
+  'POST /v1/executions/payout': { repeat: 'execution', status: '/v1/status/payout/{reference_id}', secrets: ['passcode.token.code'], passcode: true },
   'GET /v1/status/source': safe,
-  'POST /v1/payment-accounts/create': once,
   'GET /v1/predictions/amount-and-fees': safe,
   'GET /v1/predictions/payment-source/amount-and-fees': safe,
   'GET /v1/predictions/mmo-provider-info': safe,
@@ -74,29 +97,18 @@ export const POLICY: { readonly [K in PolicyKey]: OperationPolicy } = {
   'GET /v1/merchants/merchant-info': safe,
   'GET /v1/links/pay': safe,
   'GET /v1/links/receipt': safe,
-  'POST /v1/parties/create': once,
   'GET /v1/parties/list': safe,
   'GET /v1/parties/retrieve/{id}': safe,
-  'POST /v1/counterparties/create': once,
   'GET /v1/counterparties/list': safe,
   'GET /v1/counterparties/retrieve/{id}': safe,
-  'PUT /v1/counterparties/update/{id}': once,
-  'POST /v1/invoices/create': once,
   'GET /v1/invoices/list': safe,
-  // A second publish would fail as "already published" and hide that the first one worked.
-  'PUT /v1/invoices/publish/{id}': once,
-  'POST /v1/invoices/{invoice_id}/items/add': once,
   'GET /v1/invoices/retrieve/{id}': safe,
   'GET /v1/invoices/receipt/{id}': safe,
   'GET /v1/invoices/receipt/number/{invoice_number}': safe,
-  'POST /v1/orders/create': once,
   'GET /v1/orders/list': safe,
-  'PUT /v1/orders/publish/{id}': once,
-  'POST /v1/orders/{order_id}/items/add': once,
   'GET /v1/orders/retrieve/{id}': safe,
   'GET /v1/orders/receipt/{id}': safe,
   'GET /v1/orders/receipt/number/{order_number}': safe,
-  'POST /v1/checkouts/create': once,
 };
 
 /** The values of `policy`'s secret fields in a (parsed) request body: the caller's own secrets. */
@@ -104,8 +116,8 @@ export function secretsIn(policy: OperationPolicy, body: unknown): string[] {
   return policy.secrets ? valuesAt(body, policy.secrets) : [];
 }
 
-/** What an operation outside the table gets: never repeated once it may have been processed. */
-export const DEFAULT_POLICY: OperationPolicy = once;
+/** What an operation outside POLICY gets (the ONCE_OPERATIONS, and any outside the spec): never repeated once it may have been processed. */
+export const DEFAULT_POLICY: OperationPolicy = { repeat: 'once' };
 
 let exact: Map<string, OperationPolicy> | undefined;
 let templated: Array<[method: string, pattern: RegExp, policy: OperationPolicy]> | undefined;

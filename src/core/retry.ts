@@ -32,33 +32,27 @@ export function isRetryableStatus(status: number): boolean {
 /** Failures that prove no byte reached the server. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
-/** System error code of a fetch failure: undici puts it on `cause` (or on an AggregateError's parts). */
+/**
+ * System error code of a fetch failure: undici puts it on `cause` (or on an AggregateError's
+ * parts). Deno's fetch errors carry none; its connect failures say so in words
+ * (`client error (Connect): tcp connect error: Connection refused (os error 111)`), read
+ * only when no code is found on the chain.
+ */
 export function errorCode(error: unknown): string | undefined {
-  let current = error as { code?: unknown; errors?: unknown; cause?: unknown } | null | undefined;
+  let inWords: string | undefined;
+  let current = error as { code?: unknown; errors?: unknown; cause?: unknown; message?: unknown } | null | undefined;
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const { code, errors, cause } = current;
+    const { code, errors, cause, message } = current;
     if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
     if (Array.isArray(errors) && errors.length > 0) {
       const codes = errors.map(errorCode);
       if (codes.every((c) => c !== undefined && c === codes[0])) return codes[0];
     }
+    const words = String(message);
+    if (words.includes('(Connect)')) inWords ??= /Connection refused/i.test(words) ? 'ECONNREFUSED' : /dns error/i.test(words) ? 'ENOTFOUND' : undefined;
     current = cause as typeof current;
   }
-  return codeFromMessage(error);
-}
-
-/**
- * Deno's fetch errors carry no code; its connect failures say so in words
- * (`client error (Connect): tcp connect error: Connection refused (os error 111)`).
- */
-function codeFromMessage(error: unknown): string | undefined {
-  for (let e = error as { message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    const message = String(e.message);
-    if (!message.includes('(Connect)')) continue;
-    if (/Connection refused/i.test(message)) return 'ECONNREFUSED';
-    if (/dns error/i.test(message)) return 'ENOTFOUND';
-  }
-  return undefined;
+  return inWords;
 }
 
 /** True only when the failure proves no byte reached the server (refused, DNS failure). */

@@ -35,7 +35,7 @@ export function checkTimeout<F extends number | undefined>(value: unknown, field
  */
 export function assertFiniteJson(body: unknown): void {
   const path = nonFinitePath(body, '', 0);
-  if (path !== undefined) throw new DollrInputError(path || 'body', `${path || 'body'} must be a finite number (JSON has no NaN or Infinity)`);
+  if (path !== undefined) fail(path || 'body', 'be a finite number (JSON has no NaN or Infinity)');
 }
 
 function nonFinitePath(value: unknown, path: string, depth: number): string | undefined {

@@ -4,16 +4,16 @@
  * `client.POST` gets it too); these helpers turn answers into values or typed errors, and
  * follow an execution to COMPLETED or FAILED, which are outcomes, not errors.
  */
+import { checkCallOptions } from '../core/client.js';
 import type { Core } from '../core/client.js';
 import { DollrApiError, DollrConnectionError, DollrWaitTimeoutError, answerError, apiError } from '../core/errors.js';
 import { safeParse } from '../core/transport/reconcile.js';
 import { REFERENCE_ID_RULE, isExecutionFor, isReferenceId } from '../core/guards.js';
-import type { CallRecord, PerCall } from '../core/transport.js';
-import { policyFor, secretsIn } from '../core/policy.js';
+import type { PerCall } from '../core/transport.js';
+import { EXECUTION_KINDS, policyFor, secretsIn } from '../core/policy.js';
 import { isRetryableStatus, retryAfterMs, sleep } from '../core/retry.js';
 import type { Execution, ExecutionKind, ExecutionStatus, RequestBody } from '../core/types.js';
-import type { Log } from '../core/log.js';
-import { check, checkTimeout, count } from '../core/validate.js';
+import { check, checkTimeout } from '../core/validate.js';
 
 /** The body of `POST /v1/executions/{kind}`, as the API takes it (snake_case), from the spec. */
 export type ExecutionBody<K extends ExecutionKind> = RequestBody<'post', `/v1/executions/${K}`>;
@@ -48,10 +48,6 @@ export function isFinalStatus(status: string): status is 'COMPLETED' | 'FAILED' 
   return status === 'COMPLETED' || status === 'FAILED';
 }
 
-/** The four kinds, as in `/v1/executions/{kind}`: the one runtime list (the sandbox and the batch runner use it too). */
-export const EXECUTION_KINDS: readonly ExecutionKind[] = ['collection', 'payout', 'transfer', 'refund'];
-const KINDS: readonly string[] = EXECUTION_KINDS;
-
 /** True for the four statuses Dollr documents; anything else is passed through but never final. */
 export const isKnownStatus = (status: string): status is ExecutionStatus =>
   isFinalStatus(status) || status === 'PENDING' || status === 'PROCESSING';
@@ -59,41 +55,12 @@ const POLL_MAX_MS = 30_000;
 const POLL_GROWTH = 1.5;
 
 function checkKind(kind: unknown): asserts kind is ExecutionKind {
-  check(KINDS.includes(kind as string), 'kind', `be one of ${KINDS.join(', ')}`);
-}
-
-function callOptions(options: RequestOptions | undefined, record?: CallRecord): PerCall {
-  return {
-    signal: options?.signal,
-    timeoutMs: checkTimeout(options?.timeoutMs, 'timeoutMs', undefined),
-    maxRetries: count(options?.maxRetries, 'maxRetries', undefined),
-    record,
-  };
-}
-
-/**
- * The spec types `status` as any string; we type it as the four Dollr documents. A status
- * outside them is passed through (it is what the server said), logged at warn, and never
- * final, so a new status can only make the client wait longer, never stop early.
- */
-function toExecution(data: unknown, log: Log): Execution {
-  const execution = data as Execution;
-  const status: string = execution.status;
-  if (!isKnownStatus(status)) {
-    log.warn(`${execution.reference_id}: unknown status ${JSON.stringify(status)}, not final`);
-  }
-  return execution;
+  check(EXECUTION_KINDS.includes(kind as ExecutionKind), 'kind', `be one of ${EXECUTION_KINDS.join(', ')}`);
 }
 
 /** 408, 429, 5xx, a malformed 2xx and lost connections: worth another look later. */
 function isTransient(error: unknown): boolean {
   return error instanceof DollrConnectionError || (error instanceof DollrApiError && (error.status < 300 || isRetryableStatus(error.status)));
-}
-
-
-/** A 2xx that is not an ExecutionResponse for this reference_id proves nothing: typed, never a value. */
-function notAnExecution(response: Response, referenceId: string | undefined, record?: CallRecord): DollrApiError {
-  return answerError(response, `the body is not an ExecutionResponse for reference_id ${referenceId ?? '?'}`, record?.attempts ?? 1, referenceId, 'unknown');
 }
 
 /** The execution helpers of a client (internal: users see them on DollrClient). */
@@ -111,36 +78,47 @@ export interface Executions {
   waitForExecution(kind: ExecutionKind, referenceId: string, options?: WaitOptions): Promise<Execution>;
 }
 
-export function createExecutions({ auth, log, call: send }: Core): Executions {
+export function createExecutions({ auth, log, call }: Core): Executions {
+  /**
+   * One call whose answer must be the execution `referenceId`: an execution (`POST`) or its
+   * status lookup (`GET`). Resolves to the Execution, or `null` for a lookup's 404 only;
+   * anything else is a typed error (a 2xx that is not this execution proves nothing).
+   */
+  async function expectExecution(method: 'POST' | 'GET', path: string, init: Record<string, unknown>, referenceId: string | undefined, perCall: PerCall) {
+    // Parsed here, not by openapi-fetch: a 2xx that is not JSON is a typed error, not a SyntaxError.
+    // `init` is the caller's fresh object: completed in place, no copy per call.
+    init.parseAs = 'text';
+    if (perCall.signal) init.signal = perCall.signal;
+    const { data: text, error, response } = await call(method, path, init, perCall);
+    const { record } = perCall;
+    if (method === 'GET' && response.status === 404) return { execution: null, response };
+    if (!response.ok) {
+      // The body's own secrets (a payout's passcode code), then the token's.
+      const secrets = [...secretsIn(policyFor(method, path), init.body), ...auth.secrets()];
+      throw apiError(response, error, { referenceId, secrets, attempts: record?.attempts, processed: record?.processed });
+    }
+    const data = safeParse(text as string | undefined);
+    if (referenceId === undefined || !isExecutionFor(data, referenceId)) {
+      throw answerError(response, `the body is not an ExecutionResponse for reference_id ${referenceId ?? '?'}`, record?.attempts ?? 1, referenceId, 'unknown');
+    }
+    // The spec types `status` as any string, we as the four Dollr documents: another one is
+    // passed through (it is what the server said), logged, and never final, so a new status
+    // can only make the client wait longer, never stop early.
+    if (!isKnownStatus(data.status)) log.warn(`${referenceId}: unknown status ${JSON.stringify(data.status)}, not final`);
+    return { execution: data as Execution, response };
+  }
+
   async function execute<K extends ExecutionKind>(kind: K, body: ExecutionBody<K>, options?: RequestOptions): Promise<Execution> {
     checkKind(kind);
-    const path = `/v1/executions/${kind}`;
     // The record travels with the call (the per-request fetch), whatever middleware does.
-    const record: CallRecord = { attempts: 0, processed: false };
-    // Parsed here, not by openapi-fetch: a 2xx that is not JSON is a typed error, not a SyntaxError.
-    const init = options?.signal === undefined ? { body, parseAs: 'text' } : { body, parseAs: 'text', signal: options.signal };
-    const { data: text, error, response } = await send('POST', path, init, callOptions(options, record));
-    const data = safeParse(text as string | undefined);
+    const perCall = checkCallOptions(options, { attempts: 0, processed: false });
     const referenceId = (body as { reference_id?: string }).reference_id;
-    if (!response.ok) {
-      const secrets = [...secretsIn(policyFor('POST', path), body), ...auth.secrets()];
-      throw apiError(response, error, { referenceId, secrets, attempts: record.attempts, processed: record.processed });
-    }
-    if (referenceId === undefined || !isExecutionFor(data, referenceId)) throw notAnExecution(response, referenceId, record);
-    return toExecution(data, log);
+    return (await expectExecution('POST', `/v1/executions/${kind}`, { body }, referenceId, perCall)).execution!;
   }
 
   /** One status lookup: the execution, `null` for 404 only, or a thrown DollrApiError (a malformed 2xx included). */
-  async function lookup(kind: ExecutionKind, referenceId: string, signal: AbortSignal | undefined, perCall: PerCall) {
-    const init = { params: { path: { reference_id: referenceId } }, parseAs: 'text', ...(signal && { signal }) };
-    const { data: text, error, response } = await send('GET', `/v1/status/${kind}/{reference_id}`, init, perCall);
-    const data = safeParse(text as string | undefined);
-    if (response.status === 404) return { execution: null, response };
-    if (!response.ok) throw apiError(response, error, { referenceId, secrets: auth.secrets() });
-    if (!isExecutionFor(data, referenceId)) throw notAnExecution(response, referenceId);
-    return { execution: toExecution(data, log), response };
-  }
-
+  const lookup = (kind: ExecutionKind, referenceId: string, perCall: PerCall) =>
+    expectExecution('GET', `/v1/status/${kind}/{reference_id}`, { params: { path: { reference_id: referenceId } } }, referenceId, perCall);
   function checkLookup(kind: unknown, referenceId: unknown): asserts referenceId is string {
     checkKind(kind);
     check(isReferenceId(referenceId), 'referenceId', REFERENCE_ID_RULE);
@@ -148,7 +126,7 @@ export function createExecutions({ auth, log, call: send }: Core): Executions {
 
   async function getExecution(kind: ExecutionKind, referenceId: string, options?: RequestOptions): Promise<Execution | null> {
     checkLookup(kind, referenceId);
-    return (await lookup(kind, referenceId, options?.signal, callOptions(options))).execution;
+    return (await lookup(kind, referenceId, checkCallOptions(options))).execution;
   }
 
   async function waitForExecution(kind: ExecutionKind, referenceId: string, options: WaitOptions = {}): Promise<Execution> {
@@ -158,14 +136,13 @@ export function createExecutions({ auth, log, call: send }: Core): Executions {
     const { signal, onStatus } = options;
     const deadline = Date.now() + maxWaitMs;
     // One loop of retries only: this one. Each lookup is a single attempt.
-    const call: PerCall = { maxRetries: 0, signal };
+    const perCall: PerCall = { maxRetries: 0, signal };
     let last: Execution | null = null;
     for (;;) {
       if (signal?.aborted) throw signal.reason;
-      let next = delay;
-      let strict = false; // true when the server asked us not to come back sooner
+      let asked: number | undefined; // the server asked us not to come back sooner than this
       try {
-        const { execution, response } = await lookup(kind, referenceId, signal, call);
+        const { execution, response } = await lookup(kind, referenceId, perCall);
         if (execution === null) {
           throw apiError(response, { detail: 'Not Found' }, {
             referenceId,
@@ -177,21 +154,18 @@ export function createExecutions({ auth, log, call: send }: Core): Executions {
         if (isFinalStatus(execution.status)) return execution;
         // Mobile money can sit in PROCESSING for minutes: look less often the longer it does.
         if (execution.status === 'PROCESSING') delay = Math.min(delay * POLL_GROWTH, Math.max(POLL_MAX_MS, delay));
-        next = delay;
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (!isTransient(error)) throw error;
-        const asked = error instanceof DollrApiError ? retryAfterMs(error.headers) : undefined;
-        if (asked !== undefined) {
-          next = asked;
-          strict = true;
-        }
+        const api = error instanceof DollrApiError;
+        asked = api ? retryAfterMs(error.headers) : undefined;
         // Status and code only: an error's message can quote the server's body.
-        const what = error instanceof DollrApiError ? `answered ${error.status}` : `failed: ${(error as DollrConnectionError).code ?? 'no response'}`;
-        log.info(`waiting for ${referenceId}: lookup ${what}; again in ${Math.round(next)} ms`);
+        const what = api ? `answered ${error.status}` : `failed: ${(error as DollrConnectionError).code ?? 'no response'}`;
+        log.info(`waiting for ${referenceId}: lookup ${what}; again in ${Math.round(asked ?? delay)} ms`);
       }
+      const next = asked ?? delay;
       const left = deadline - Date.now();
-      if (left <= 0 || (strict && next > left)) {
+      if (left <= 0 || (asked !== undefined && asked > left)) {
         if (left > 0) await sleep(left, signal);
         throw new DollrWaitTimeoutError(
           `${kind} ${referenceId} still ${last?.status ?? 'unknown'} after ${maxWaitMs} ms`,

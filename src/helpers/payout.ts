@@ -53,11 +53,8 @@ export function createPayout({ execute }: Pick<Executions, 'execute'>) {
    * Executes a payout and resolves to its Execution (a thin layer over
    * `execute('payout', ...)`), or throws as `execute` does.
    */
-  return function payout(input: PayoutInput, options?: RequestOptions): Promise<Execution> {
-    try {
-      return execute('payout', buildPayoutBody(input), options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  // async: a bad input rejects, as every failure of execute does, instead of throwing.
+  return async function payout(input: PayoutInput, options?: RequestOptions): Promise<Execution> {
+    return execute('payout', buildPayoutBody(input), options);
   };
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { operations } from '../../src/generated/operations.js';
-import { DEFAULT_POLICY, POLICY, policyFor } from '../../src/core/policy.js';
+import { DEFAULT_POLICY, ONCE_OPERATIONS, POLICY, policyFor } from '../../src/core/policy.js';
 
 const bound = (method: string, path: string) => `${method} ${path.replace('/{version}', '/v1')}`;
 const spec = JSON.parse(readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8')) as {
@@ -21,8 +21,17 @@ function schemaAt(schema: unknown, path: string[]): unknown {
 }
 
 describe('policy table', () => {
-  it('has exactly one row per operation in the spec', () => {
-    expect(Object.keys(POLICY).sort()).toEqual(operations.map((op) => bound(op.method, op.path)).sort());
+  it('decides every operation in the spec exactly once: a row, or a place in ONCE_OPERATIONS', () => {
+    const decided = [...Object.keys(POLICY), ...ONCE_OPERATIONS];
+    expect(decided.sort()).toEqual(operations.map((op) => bound(op.method, op.path)).sort());
+  });
+
+  it('gives the ONCE_OPERATIONS the default, never-repeated policy, by template and by concrete path', () => {
+    for (const key of ONCE_OPERATIONS) {
+      const [method, path] = key.split(' ') as [string, string];
+      expect(policyFor(method, path), key).toBe(DEFAULT_POLICY);
+      expect(policyFor(method, path.replace(/\{[^}]+\}/g, '17')), key).toBe(DEFAULT_POLICY);
+    }
   });
 
   it('finds rows by template and by concrete path, with the safe default elsewhere', () => {

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { isReferenceId } from '../../core/guards.js';
 import { isCurrency } from '../../core/currencies.js';
-import { EXECUTION_KINDS } from '../../helpers/executions.js';
+import { EXECUTION_KINDS } from '../../core/policy.js';
 import { executionResponse, executionStatus, sourceStatus, sourceTotal } from './lifecycle.js';
 import { asRecord, forbidden, iso, notFound, ok, refuse, toId } from './reply.js';
 import type { Handler, Reply, SandboxConfig } from './reply.js';
