@@ -119,17 +119,18 @@ export function secretsIn(policy: OperationPolicy, body: unknown): string[] {
 /** What an operation outside POLICY gets (the ONCE_OPERATIONS, and any outside the spec): never repeated once it may have been processed. */
 export const DEFAULT_POLICY: OperationPolicy = { repeat: 'once' };
 
-let exact: Map<string, OperationPolicy> | undefined;
-let templated: Array<[method: string, pattern: RegExp, policy: OperationPolicy]> | undefined;
+/** Exact keys by method, then path (no string built per lookup); templates by method. */
+let exact: Map<string, Map<string, OperationPolicy>> | undefined;
+const templated: Array<[method: string, pattern: RegExp, policy: OperationPolicy]> = [];
 
-function build(): Map<string, OperationPolicy> {
-  exact = new Map(Object.entries(POLICY));
-  templated = [];
-  for (const [key, policy] of exact) {
-    if (!key.includes('{')) continue;
+function build(): Map<string, Map<string, OperationPolicy>> {
+  exact = new Map();
+  for (const [key, policy] of Object.entries(POLICY)) {
     const [method, path] = key.split(' ') as [string, string];
+    if (!exact.has(method)) exact.set(method, new Map());
+    exact.get(method)!.set(path, policy);
     // Paths in the spec are letters, digits, `-`, `_` and `/`: nothing to escape.
-    templated.push([method, new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`), policy]);
+    if (path.includes('{')) templated.push([method, new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`), policy]);
   }
   return exact;
 }
@@ -140,8 +141,8 @@ function build(): Map<string, OperationPolicy> {
  * are one Map lookup; only paths with parameters walk the short list of templates.
  */
 export function policyFor(method: string, path: string): OperationPolicy {
-  const hit = (exact ?? build()).get(`${method} ${path}`);
+  const hit = (exact ?? build()).get(method)?.get(path);
   if (hit) return hit;
-  for (const [m, pattern, policy] of templated!) if (m === method && pattern.test(path)) return policy;
+  for (const [m, pattern, policy] of templated) if (m === method && pattern.test(path)) return policy;
   return DEFAULT_POLICY;
 }

@@ -85,11 +85,12 @@ export function createExecutions({ auth, log, call }: Core): Executions {
    * anything else is a typed error (a 2xx that is not this execution proves nothing).
    */
   async function expectExecution(method: 'POST' | 'GET', path: string, init: Record<string, unknown>, referenceId: string | undefined, perCall: PerCall) {
-    // Parsed here, not by openapi-fetch: a 2xx that is not JSON is a typed error, not a SyntaxError.
-    // `init` is the caller's fresh object: completed in place, no copy per call.
-    init.parseAs = 'text';
+    // An execution's 2xx was checked, and parsed, by the transport: openapi-fetch hands that value
+    // over without parsing again. A lookup's body is parsed here: a 2xx that is not JSON is a
+    // typed error, not a SyntaxError. `init` is the caller's fresh object: completed in place.
+    if (method === 'GET') init.parseAs = 'text';
     if (perCall.signal) init.signal = perCall.signal;
-    const { data: text, error, response } = await call(method, path, init, perCall);
+    const { data: answer, error, response } = await call(method, path, init, perCall);
     const { record } = perCall;
     if (method === 'GET' && response.status === 404) return { execution: null, response };
     if (!response.ok) {
@@ -97,7 +98,7 @@ export function createExecutions({ auth, log, call }: Core): Executions {
       const secrets = [...secretsIn(policyFor(method, path), init.body), ...auth.secrets()];
       throw apiError(response, error, { referenceId, secrets, attempts: record?.attempts, processed: record?.processed });
     }
-    const data = safeParse(text as string | undefined);
+    const data = method === 'GET' ? safeParse(answer as string | undefined) : answer;
     if (referenceId === undefined || !isExecutionFor(data, referenceId)) {
       throw answerError(response, `the body is not an ExecutionResponse for reference_id ${referenceId ?? '?'}`, record?.attempts ?? 1, referenceId, 'unknown');
     }
