@@ -279,3 +279,42 @@ describe('middleware', () => {
     expect(referenceId).toBe(body.reference_id);
   });
 });
+
+// The transport reads an execution's reference_id from the body text it sends (the checks of
+// the 2xx and every status lookup use it). It skips a second JSON.parse only when the key
+// appears once in JSON.stringify's compact form; these bodies must take the parse instead.
+describe('the reference_id an execution is checked and looked up by is the body’s own', () => {
+  type Init = { body: unknown; bodySerializer?: (body: unknown) => string };
+  const postWith = (client: ReturnType<typeof testClient>, init: Init) =>
+    (client.POST as unknown as (url: string, init: Init) => Promise<{ data?: { reference_id?: string }; error?: unknown }>)('/v1/executions/payout', init);
+  const OTHER = '00000000-0000-4000-8000-000000000000';
+
+  it('a pretty-printed body (a custom bodySerializer): its 2xx is accepted, nothing looked up', async () => {
+    const body = payoutBody();
+    const { data } = await postWith(testClient(server.url), { body, bodySerializer: (b) => JSON.stringify(b, null, 2) });
+    expect(data?.reference_id).toBe(body.reference_id);
+    expect(server.requests.map((r) => r.method)).toEqual(['POST']);
+    expect(server.requests[0]?.body).toContain('"reference_id": ');
+  });
+
+  it('another object carrying a reference_id before the body’s own: the 2xx for the body’s id is accepted', async () => {
+    const body = { meta: { reference_id: OTHER }, ...payoutBody() };
+    const { data } = await postWith(testClient(server.url), { body });
+    expect(data?.reference_id).toBe(body.reference_id);
+    expect(server.requests.map((r) => r.method)).toEqual(['POST']);
+  });
+
+  it('… and after a 503 the status lookup asks for the body’s id, never the other one', async () => {
+    const body = { meta: { reference_id: OTHER }, ...payoutBody() };
+    server.handle((req, res) => {
+      if (req.method === 'POST') sendJson(res, 503, { detail: 'busy' });
+      else sendJson(res, 200, executionResponse(req.url.split('/').pop() ?? ''));
+    });
+    const { data } = await postWith(testClient(server.url), { body });
+    expect(data?.reference_id).toBe(body.reference_id);
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'POST /v1/executions/payout',
+      `GET /v1/status/payout/${body.reference_id}`,
+    ]);
+  });
+});
