@@ -420,19 +420,24 @@ describe('Retry-After is capped in reconciliation as on sends', () => {
 
 // ---- Token endpoint --------------------------------------------------------------------------
 
+/** The token endpoint stalls its first request, then issues fresh tokens; the API answers `[]`. */
+function stallFirstTokenRequest(): void {
+  let firstToken = true;
+  api.handle((req, res) => {
+    if (req.path === TOKEN_PATH) {
+      if (firstToken) {
+        firstToken = false;
+        return stall(res);
+      }
+      return json(res, 200, { access_token: `${TOKEN_PREFIX}${++tokens}-fresh`, expires_in: 60 });
+    }
+    return json(res, 200, []);
+  });
+}
+
 describe('a stalled, then healthy, token endpoint', () => {
   it('fails the waiting call within its deadline; the next call gets a fresh token', async () => {
-    let firstToken = true;
-    api.handle((req, res) => {
-      if (req.path === TOKEN_PATH) {
-        if (firstToken) {
-          firstToken = false;
-          return stall(res);
-        }
-        return json(res, 200, { access_token: `${TOKEN_PREFIX}${++tokens}-fresh`, expires_in: 60 });
-      }
-      return json(res, 200, []);
-    });
+    stallFirstTokenRequest();
     const c = client({ credentials: true });
     const first = await settle(c.GET(FEES as never));
     expect(first.error).toBeInstanceOf(DollrTimeoutError);
@@ -449,17 +454,7 @@ describe('a stalled, then healthy, token endpoint', () => {
 
 describe('a stalled token request that would be retried', () => {
   it('is abandoned when its waiter gives up: no orphan retries, the next call starts a fresh one', async () => {
-    let firstToken = true;
-    api.handle((req, res) => {
-      if (req.path === TOKEN_PATH) {
-        if (firstToken) {
-          firstToken = false;
-          return stall(res);
-        }
-        return json(res, 200, { access_token: `${TOKEN_PREFIX}${++tokens}-fresh`, expires_in: 60 });
-      }
-      return json(res, 200, []);
-    });
+    stallFirstTokenRequest();
     // maxRetries 2: the shared token request (a safe operation) would re-send after its timeout.
     const c = client({ credentials: true, maxRetries: 2 });
     const first = await settle(c.GET(FEES as never));
