@@ -92,7 +92,6 @@ export function createTransport(options: TransportOptions): Send {
   async function exchange(call: Call, lookupPath?: string): Promise<Sent> {
     const lookup = lookupPath !== undefined;
     const method = lookup ? 'GET' : call.method;
-    const what = `${method} ${lookupPath ?? call.path}`;
     for (;;) {
       if (call.signal?.aborted) throw call.signal.reason;
       let token: string | undefined;
@@ -120,10 +119,10 @@ export function createTransport(options: TransportOptions): Send {
       if (client) init.client = client;
       const sent = await attempt(call.fetch, lookup ? call.prefix + lookupPath : call.url, init, call.timeoutMs, call.signal);
       if (sent.failure === 'aborted') throw sent.cause;
-      if (log.debugOn) log.debug(`${what} ${sent.response ? `-> ${sent.status}` : describe(sent, call.timeoutMs)} in ${Date.now() - started} ms (${lookup ? 'lookup' : 'attempt'} ${n})`);
+      if (log.debugOn) log.debug(`${method} ${lookupPath ?? call.path} ${sent.response ? `-> ${sent.status}` : describe(sent, call.timeoutMs)} in ${Date.now() - started} ms (${lookup ? 'lookup' : 'attempt'} ${n})`);
       if (sent.status === 401 && sent.response && token !== undefined && !call.renewedAuth && auth!.renew(token)) {
         call.renewedAuth = true;
-        log.info(`${what} answered 401: renewing the token`);
+        log.info(`${method} ${lookupPath ?? call.path} answered 401: renewing the token`);
         continue;
       }
       return sent;
@@ -152,7 +151,6 @@ export function createTransport(options: TransportOptions): Send {
 
   /** The loop: perform what decide() says until it says return or fail. */
   async function run(call: Call): Promise<Response> {
-    const what = `${call.method} ${call.path}`;
     const id = call.referenceId;
     let sent = await exchange(call);
     let outcome = outcomeOf(call, sent);
@@ -175,7 +173,7 @@ export function createTransport(options: TransportOptions): Send {
           if (log.infoOn) {
             const { wait: w } = action;
             const why = outcome.type === 'lookup' ? `${id} never landed` : describe(sent, call.timeoutMs);
-            log.info(`${what} ${why}; retry ${call.retries + 1} of ${call.maxRetries}${'ms' in w ? ` in ${Math.round(w.ms)} ms` : ''}`);
+            log.info(`${call.method} ${call.path} ${why}; retry ${call.retries + 1} of ${call.maxRetries}${'ms' in w ? ` in ${Math.round(w.ms)} ms` : ''}`);
           }
           await wait(call, action.wait);
           call.retries++;
@@ -190,7 +188,7 @@ export function createTransport(options: TransportOptions): Send {
           if (call.lookups === 0) {
             call.reconciling = outcome.type === 'answer' && outcome.duplicate ? 'duplicate' : 'unknown';
             const why = call.reconciling === 'duplicate' ? 'a re-send was refused as a duplicate reference_id' : describe(sent, call.timeoutMs);
-            log.info(`${what} ${why}: outcome unknown; looking up ${id}`);
+            log.info(`${call.method} ${call.path} ${why}: outcome unknown; looking up ${id}`);
           }
           await wait(call, action.wait);
           call.lookups++;
