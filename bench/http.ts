@@ -41,7 +41,7 @@ export const CONCURRENCY = 32;
 
 /**
  * The deadline floor: bare fetch plus what any client that keeps a deadline on every request
- * must add (one AbortSignal and one timer). On Node 20 the signal alone costs several percent of
+ * must add (one AbortSignal and one timer). On Node 20 the deadline alone costs several percent of
  * loopback throughput; a client's "x floor" says what it costs beyond that unavoidable part.
  */
 export const FLOOR = 'fetch-timeout';
