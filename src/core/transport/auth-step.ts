@@ -1,8 +1,9 @@
 /**
- * The bearer token of each attempt (after a 401 the loop renews it once per call). Waiting for a token is
- * part of the attempt: it ends within the attempt's deadline and the caller's signal, so a
- * stalled token request (shared by every waiter) cannot hold a call past its deadline. The
- * token never goes on a request object anyone else holds: the loop copies headers per attempt.
+ * The bearer token of each attempt (after a 401 the loop renews it once per call). Waiting
+ * for a token is part of the attempt: it ends within the attempt's deadline and the caller's
+ * signal, so a stalled token request (shared by every waiter) cannot hold a call past its
+ * deadline. The token never goes on a request object anyone else holds: the loop copies
+ * headers per attempt.
  */
 import type { AuthProvider } from '../auth.js';
 import { DollrTimeoutError } from '../errors.js';

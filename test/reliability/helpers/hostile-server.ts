@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { executionResponse } from './fixtures.js';
 
 export interface Seen {
   method: string;
@@ -111,19 +112,8 @@ export function silence(_res: ServerResponse): void {
   // nothing
 }
 
-/** A valid-looking ExecutionResponse for `referenceId`. */
-export function execution(referenceId: string, status = 'PROCESSING'): Record<string, unknown> {
-  return {
-    reference_id: referenceId,
-    provider_transaction_id: null,
-    status,
-    payer_amount: 10,
-    payer_currency: 'USD',
-    payee_currency: 'USD',
-    payee_amount: 10,
-    operation_type: 'PAYOUT',
-  };
-}
+/** A valid ExecutionResponse of a payout for `referenceId` (the suite's one fixture, PROCESSING by default). */
+export const execution = (referenceId: string, status = 'PROCESSING'): Record<string, unknown> => executionResponse('payout', referenceId, status);
 
 /** The reference_id of an execution POST body, or the last path segment of a status lookup. */
 export function referenceOf(req: Seen): string {
